@@ -34,7 +34,24 @@ export const REDACT_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+export interface LogTargets {
+  /** Write every line at `level` to this file instead of stdout (the sandbox keeps its console quiet). */
+  file?: string;
+  /** With `file`: lines at this level and above also go to stderr. */
+  consoleLevel?: pino.Level;
+}
+
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  destination?: pino.DestinationStream,
+  targets: LogTargets = {},
+): Logger {
+  if (!destination && targets.file) {
+    destination = pino.multistream([
+      { level: level as pino.Level, stream: pino.destination({ dest: targets.file, mkdir: true, sync: false }) },
+      { level: targets.consoleLevel ?? 'warn', stream: pino.destination(2) },
+    ]);
+  }
   return pino(
     {
       level,

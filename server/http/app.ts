@@ -1,0 +1,49 @@
+// The Express application: security headers, request logging, body limits, the health routes, the
+// routers the composition root hands in, then JSON 404 and the JSON error handler.
+import express, { type Router } from 'express';
+import helmet from 'helmet';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { errorHandler, notFound } from './errors.ts';
+import { healthRouter, httpMetrics, type ReadinessCheck } from './health.ts';
+import { requestLogger } from './request-log.ts';
+
+export interface HttpAppOptions {
+  config: Pick<Config, 'frameAncestors' | 'BODY_LIMIT' | 'mode'>;
+  log: Logger;
+  readiness: () => ReadinessCheck[];
+  routers?: Router[];
+}
+
+export function createHttpApp(opts: HttpAppOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a load balancer or TLS terminator, trust its X-Forwarded-* for req.secure and req.ip.
+  app.set('trust proxy', opts.config.mode === 'production' ? 1 : false);
+  app.use(requestLogger(opts.log));
+  app.use(httpMetrics);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // The panels live inside SuperOffice's frames: only its hosts (or, in the sandbox, the
+          // sandbox shell) may frame us.
+          frameAncestors: opts.config.frameAncestors,
+          // Sign-in happens in a popup; the panel must still be able to talk to its opener.
+          formAction: ["'self'"],
+        },
+      },
+      // X-Frame-Options cannot name another origin; CSP frame-ancestors replaces it.
+      xFrameOptions: false,
+      // The framed panel opens the sign-in popup and must keep window.opener.
+      crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+    }),
+  );
+  app.use(express.json({ limit: opts.config.BODY_LIMIT }));
+  app.use(express.urlencoded({ extended: false, limit: opts.config.BODY_LIMIT }));
+  app.use(healthRouter(opts.readiness));
+  for (const r of opts.routers ?? []) app.use(r);
+  app.use(notFound);
+  app.use(errorHandler());
+  return app;
+}
