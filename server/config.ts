@@ -81,7 +81,9 @@ const productionSignals = productionRequired.filter((k) => k.startsWith('SUPEROF
 const schema = z.object(variables);
 type Parsed = z.infer<typeof schema>;
 
-export interface Config extends Omit<Parsed, 'SECRET_KEYS_PREVIOUS' | 'APP_MODE' | 'FRAME_ANCESTORS'> {
+export interface Config extends Omit<Parsed, 'SECRET_KEYS_PREVIOUS' | 'APP_MODE' | 'FRAME_ANCESTORS' | 'HOST'> {
+  /** 127.0.0.1 in the sandbox (nothing outside this machine reaches it), 0.0.0.0 in production. */
+  HOST: string;
   mode: Mode;
   role: Role;
   frameAncestors: string[];
