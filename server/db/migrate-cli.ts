@@ -2,6 +2,7 @@
 // start; this is for operators who migrate before rolling out, and for the concurrency test.
 import { createDb } from './knex.ts';
 import { migrateLatest } from './migrate.ts';
+import { migrateQueueSchema } from '../jobs/queue.ts';
 
 const url = process.env.DATABASE_URL;
 if (!url) {
@@ -10,7 +11,7 @@ if (!url) {
 }
 const db = createDb(url, 2);
 try {
-  const { applied } = await migrateLatest(db, url);
+  const { applied } = await migrateLatest(db, url, [() => migrateQueueSchema(url)]);
   console.log(`applied ${applied.length} migration(s)${applied.length ? `: ${applied.join(', ')}` : ''}`);
 } catch (err) {
   console.error(`migration failed: ${(err as Error).message}`);

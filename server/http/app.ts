@@ -31,8 +31,11 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
           frameAncestors: opts.config.frameAncestors,
           // Sign-in happens in a popup; the panel must still be able to talk to its opener.
           formAction: ["'self'"],
+          // The sandbox is plain http on loopback: upgrading its requests to https would break it.
+          upgradeInsecureRequests: opts.config.mode === 'production' ? [] : null,
         },
       },
+      strictTransportSecurity: opts.config.mode === 'production',
       // X-Frame-Options cannot name another origin; CSP frame-ancestors replaces it.
       xFrameOptions: false,
       // The framed panel opens the sign-in popup and must keep window.opener.

@@ -1,0 +1,302 @@
+// The sandbox shell's behaviour. It renders GET /sandbox/api/state for the chosen demo user and
+// frames the panel URLs that document carries; it never builds a panel URL itself, so the server
+// (manifest/ + the tag values) stays the one place that knows how SuperOffice fills them in.
+// Plain JavaScript served as a file: the page's CSP allows no inline script and no build step.
+
+const $ = (id) => {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`shell.html lacks #${id}`);
+  return el;
+};
+
+/** Creates an element with text and attributes; text goes through textContent, never innerHTML. */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+const CALENDAR_NAMES = {
+  graph: 'Microsoft 365',
+  google: 'Google Calendar',
+  ews: 'Exchange (on-premises)',
+};
+
+let state = null;
+/** 'diary' or the key of a navigator panel ('user', 'admin'). */
+let view = 'diary';
+let openAppointment = null;
+
+function fmt(options) {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: state.tenant.timeZone, ...options });
+}
+
+/** The week's day `i` (0 = Monday) as a noon-UTC Date, which names the same date in every zone. */
+function weekDay(i) {
+  const [y, m, d] = state.week.start.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + i, 12));
+}
+
+/** ISO week number of a noon-UTC date, as SuperOffice's diary header shows it. */
+function isoWeek(date) {
+  const thursday = new Date(date);
+  thursday.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7) + 3);
+  const jan1 = new Date(Date.UTC(thursday.getUTCFullYear(), 0, 1, 12));
+  return 1 + Math.floor((thursday - jan1) / 86_400_000 / 7);
+}
+
+async function load(associateId) {
+  const q = associateId === undefined ? '' : `?as=${encodeURIComponent(associateId)}`;
+  const res = await fetch(`/sandbox/api/state${q}`, { headers: { accept: 'application/json' } });
+  const body = await res.json().catch(() => null);
+  if (!res.ok || !body) throw new Error(body?.message ?? `GET /sandbox/api/state answered ${res.status}`);
+  return body;
+}
+
+function renderTopbar() {
+  $('tenant').textContent = `${state.tenant.companyName} · ${state.tenant.contextIdentifier}`;
+  const select = $('user-switcher');
+  select.replaceChildren(
+    ...state.users.map((u) =>
+      el(
+        'option',
+        { value: u.associateId, selected: u.associateId === state.currentUser.associateId },
+        u.isAdministrator ? `${u.name} (administrator)` : u.name,
+      ),
+    ),
+  );
+}
+
+function renderNavigator() {
+  $('nav-diary').classList.toggle('active', view === 'diary');
+  $('nav-panels').replaceChildren(
+    ...state.navigator.map((p) =>
+      el(
+        'li',
+        {},
+        el(
+          'button',
+          {
+            type: 'button',
+            class: `nav-item${view === p.key ? ' active' : ''}`,
+            title: p.tooltip,
+            dataset: { panel: p.key },
+          },
+          syncIcon(),
+          el('span', {}, p.label),
+        ),
+      ),
+    ),
+  );
+}
+
+function syncIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', 'M19 8a7.5 7.5 0 0 0-13.4-1.6M5 4v3h3M5 16a7.5 7.5 0 0 0 13.4 1.6M19 20v-3h-3');
+  svg.append(path);
+  return svg;
+}
+
+function renderDiary() {
+  const user = state.currentUser;
+  const start = weekDay(0);
+  const lastDay = weekDay(6);
+  $('diary-title').textContent = `Diary · ${user.name}`;
+  $('diary-sub').textContent = `Week ${isoWeek(start)} · ${fmt({ day: 'numeric', month: 'long' }).format(start)} – ${fmt({
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(lastDay)}`;
+  $('calendar-chip').replaceChildren(
+    user.calendarSystem
+      ? el('span', { class: 'chip chip-linked' }, `${CALENDAR_NAMES[user.calendarSystem] ?? user.calendarSystem} · ${user.mailbox ?? ''}`)
+      : el('span', { class: 'chip chip-none' }, 'No calendar linked'),
+  );
+
+  // The week's days Monday to Friday, plus a weekend day only when something is booked on it.
+  const byDay = new Map();
+  for (const a of state.appointments) {
+    const key = a.start.slice(0, 10);
+    if (!byDay.has(key)) byDay.set(key, []);
+    byDay.get(key).push(a);
+  }
+  const today = fmt({ year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date()).split('/').reverse().join('-');
+  const days = [];
+  for (let i = 0; i < 7; i++) {
+    const d = weekDay(i);
+    const key = d.toISOString().slice(0, 10);
+    if (i >= 5 && !byDay.has(key)) continue;
+    const items = byDay.get(key) ?? [];
+    days.push(
+      el(
+        'section',
+        { class: `day${key === today ? ' today' : ''}`, 'aria-label': fmt({ weekday: 'long', day: 'numeric', month: 'long' }).format(d) },
+        el(
+          'h2',
+          { class: 'day-title' },
+          el('span', { class: 'day-name' }, fmt({ weekday: 'long' }).format(d)),
+          el('span', { class: 'day-date' }, fmt({ day: 'numeric', month: 'short' }).format(d)),
+          key === today ? el('span', { class: 'today-badge' }, 'Today') : null,
+        ),
+        items.length
+          ? el('ul', { class: 'appointments' }, ...items.map(appointmentRow))
+          : el('p', { class: 'day-empty' }, 'No appointments'),
+      ),
+    );
+  }
+  $('diary').replaceChildren(...days);
+}
+
+function appointmentRow(a) {
+  const time = `${fmt({ hour: '2-digit', minute: '2-digit' }).format(new Date(a.start))}–${fmt({
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(a.end))}`;
+  return el(
+    'li',
+    {},
+    el(
+      'button',
+      { type: 'button', class: 'appointment', dataset: { appointmentId: a.id } },
+      el('span', { class: 'appointment-time' }, time),
+      el(
+        'span',
+        { class: 'appointment-body' },
+        el('span', { class: 'appointment-title' }, a.title),
+        el('span', { class: 'appointment-meta' }, `${a.companyName} · ${a.location}`),
+      ),
+    ),
+  );
+}
+
+function renderMain() {
+  const panel = state.navigator.find((p) => p.key === view);
+  if (!panel) view = 'diary';
+  $('view-diary').hidden = view !== 'diary';
+  $('view-panel').hidden = view === 'diary';
+  const frame = $('main-frame');
+  if (panel) {
+    $('panel-title').textContent = panel.label;
+    $('panel-progid').textContent = panel.progId;
+    $('main-frame-url').textContent = panel.url;
+    frame.title = panel.label;
+    if (frame.getAttribute('src') !== panel.url) frame.setAttribute('src', panel.url);
+  } else if (frame.hasAttribute('src')) {
+    // An unloaded frame must not keep running the previous user's panel.
+    frame.removeAttribute('src');
+  }
+  renderNavigator();
+}
+
+function render() {
+  renderTopbar();
+  renderDiary();
+  renderMain();
+}
+
+function selectTab(which) {
+  const web = which === 'webpanel';
+  $('tab-details').setAttribute('aria-selected', String(!web));
+  $('tab-webpanel').setAttribute('aria-selected', String(web));
+  $('tabpanel-details').hidden = web;
+  $('tabpanel-webpanel').hidden = !web;
+  const frame = $('appointment-frame');
+  // Like SuperOffice, the web panel loads when its tab is shown, not when the dialog opens.
+  if (web && openAppointment && frame.getAttribute('src') !== openAppointment.panelUrl) {
+    frame.setAttribute('src', openAppointment.panelUrl);
+  }
+}
+
+function openDialog(a) {
+  openAppointment = a;
+  $('dialog-title').textContent = a.title;
+  $('tab-webpanel').textContent = state.appointmentTab.label;
+  $('tab-webpanel').title = state.appointmentTab.tooltip;
+  $('appointment-frame-url').textContent = a.panelUrl;
+  const when = `${fmt({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(a.start))}, ${fmt({
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(a.start))}–${fmt({ hour: '2-digit', minute: '2-digit' }).format(new Date(a.end))}`;
+  const rows = [
+    ['When', when],
+    ['Company', a.companyName],
+    ['Location', a.location],
+    ['Owner', state.currentUser.name],
+    ['Description', a.description],
+    ['Appointment id', String(a.id)],
+  ];
+  $('appointment-details').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  $('appointment-frame').removeAttribute('src');
+  selectTab('details');
+  const dialog = $('appointment-dialog');
+  if (!dialog.open) dialog.showModal();
+}
+
+function closeDialog() {
+  const dialog = $('appointment-dialog');
+  if (dialog.open) dialog.close();
+}
+
+function onDialogClosed() {
+  openAppointment = null;
+  $('appointment-frame').removeAttribute('src');
+}
+
+async function switchUser(associateId) {
+  try {
+    state = await load(associateId);
+    $('load-error').hidden = true;
+  } catch (err) {
+    showError(err);
+    return;
+  }
+  closeDialog();
+  const url = new URL(location.href);
+  url.searchParams.set('as', String(state.currentUser.associateId));
+  history.replaceState(null, '', url);
+  render();
+}
+
+function showError(err) {
+  $('load-error').textContent = `The sandbox state could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+  $('load-error').hidden = false;
+}
+
+function wire() {
+  $('user-switcher').addEventListener('change', (e) => switchUser(e.target.value));
+  $('nav-diary').addEventListener('click', () => {
+    view = 'diary';
+    renderMain();
+  });
+  $('nav-panels').addEventListener('click', (e) => {
+    const button = e.target.closest('button[data-panel]');
+    if (!button) return;
+    view = button.dataset.panel;
+    renderMain();
+  });
+  $('diary').addEventListener('click', (e) => {
+    const button = e.target.closest('button[data-appointment-id]');
+    if (!button) return;
+    const a = state.appointments.find((x) => String(x.id) === button.dataset.appointmentId);
+    if (a) openDialog(a);
+  });
+  $('tab-details').addEventListener('click', () => selectTab('details'));
+  $('tab-webpanel').addEventListener('click', () => selectTab('webpanel'));
+  $('dialog-close').addEventListener('click', closeDialog);
+  $('dialog-ok').addEventListener('click', closeDialog);
+  $('appointment-dialog').addEventListener('close', onDialogClosed);
+}
+
+wire();
+const initial = new URL(location.href).searchParams.get('as') ?? undefined;
+switchUser(initial).then(() => document.body.classList.add('ready'));

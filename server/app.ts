@@ -1,0 +1,130 @@
+// Composition root: builds every dependency once, in start-up order, and knows how to take them
+// down again. What it wires, in order:
+//   egress proxy -> data folder -> secret keyring -> database (given, or embedded in the sandbox)
+//   -> HTTP listener (answers /readyz 503 meanwhile) -> wait for database -> migrations (app and
+//   queue, under one advisory lock) -> job queue (worker when the role runs one) -> ready.
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Router } from 'express';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import { createDb, type Db } from './db/knex.ts';
+import { startEmbeddedPostgres, type EmbeddedServer } from './db/embedded.ts';
+import { migrateLatest } from './db/migrate.ts';
+import { waitForDatabase } from './db/wait.ts';
+import { createHttpApp } from './http/app.ts';
+import type { ReadinessCheck } from './http/health.ts';
+import { listen } from './http/listen.ts';
+import { panelsRouter } from './http/panels.ts';
+import { createQueue, migrateQueueSchema, type Queue } from './jobs/queue.ts';
+import { installEgressProxy } from './net/egress.ts';
+import { keyringFromConfig, type Keyring } from './security/secrets.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  db: Db;
+  keyring: Keyring;
+  queue: Queue;
+  /** Resolves once the database is migrated and the queue runs; rejects if start-up failed. */
+  ready: Promise<void>;
+  stop(reason?: string): Promise<void>;
+}
+
+/** The sandbox's simulators live on loopback: a proxy set for the outside world must not catch them. */
+function withLoopbackBypass(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const given = env.no_proxy ?? env.NO_PROXY ?? '';
+  const merged = [given, 'localhost', '127.0.0.1', '[::1]'].filter(Boolean).join(',');
+  return { ...env, no_proxy: merged, NO_PROXY: merged };
+}
+
+export async function startApp(config: Config, log: Logger): Promise<RunningApp> {
+  const egress = installEgressProxy(config.mode === 'sandbox' ? withLoopbackBypass(process.env) : process.env);
+  log.info({ proxy: egress.proxy, noProxy: egress.noProxy }, 'outbound HTTP configured');
+
+  const dataDir = resolve(config.DATA_DIR);
+  if (config.mode === 'sandbox') mkdirSync(dataDir, { recursive: true });
+  const keyring = keyringFromConfig({ ...config, DATA_DIR: dataDir });
+
+  let embedded: EmbeddedServer | undefined;
+  if (!config.DATABASE_URL) {
+    // Only the sandbox gets here: production without DATABASE_URL is a configuration error.
+    embedded = await startEmbeddedPostgres(resolve(dataDir, 'postgres'), (m) => log.warn(m));
+    log.info({ port: embedded.port }, 'embedded PostgreSQL started');
+  }
+  const databaseUrl: string = config.DATABASE_URL ?? embedded!.url;
+  const db = createDb(databaseUrl, config.DATABASE_POOL_MAX);
+
+  const checks: ReadinessCheck[] = [
+    { name: 'database', check: async () => (await db.raw('select 1'), { ok: true }) },
+    { name: 'startup', check: async () => ({ ok: false, detail: 'migrating and starting the job queue' }) },
+  ];
+
+  let listener: Awaited<ReturnType<typeof listen>>;
+  try {
+    listener = await listen(config.PORT, config.HOST);
+  } catch (err) {
+    await db.destroy();
+    await embedded?.stop();
+    throw err;
+  }
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  const url = config.PUBLIC_URL?.replace(/\/$/, '') ?? `http://${host}:${listener.port}`;
+
+  const queue = createQueue({
+    db,
+    databaseUrl,
+    log: log.child({ component: 'queue' }),
+    concurrency: config.WORKER_CONCURRENCY,
+    runWorker: config.role !== 'web',
+  });
+
+  const routers: Router[] = [];
+  if (config.role !== 'worker') {
+    routers.push(panelsRouter(resolve(ROOT, 'dist/client')));
+    if (config.mode === 'sandbox') {
+      const { mountSandbox } = await import('../sandbox/mount.ts');
+      routers.push(await mountSandbox({ dataDir, publicUrl: url, log }));
+    }
+  }
+  listener.setHandler(
+    createHttpApp({ config, log, readiness: () => checks, routers }) as unknown as Parameters<
+      typeof listener.setHandler
+    >[0],
+  );
+  log.info({ url, role: config.role, mode: config.mode }, 'listening');
+
+  const abort = new AbortController();
+  const ready = (async () => {
+    await waitForDatabase(db, {
+      signal: abort.signal,
+      log: (msg, attempt) => log.warn({ attempt }, msg),
+    });
+    const { applied } = await migrateLatest(db, databaseUrl, [() => migrateQueueSchema(databaseUrl)]);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    await queue.start();
+    checks.splice(1, 1, { name: 'queue', check: () => queue.check() });
+  })();
+  ready.catch((err) => log.error({ err }, 'start-up failed'));
+
+  let stopping: Promise<void> | undefined;
+  const stop = (reason = 'stop requested') =>
+    (stopping ??= (async () => {
+      log.info({ reason }, 'shutting down');
+      abort.abort();
+      const closed = new Promise<void>((r) => listener.server.close(() => r()));
+      listener.server.closeIdleConnections();
+      // Running jobs get the grace period; what is still running then goes back to the queue.
+      await queue.stop(config.SHUTDOWN_TIMEOUT_MS).catch((err: unknown) => log.error({ err }, 'queue stop failed'));
+      listener.server.closeAllConnections();
+      await closed;
+      await db.destroy().catch(() => {});
+      await embedded?.stop();
+      log.info('stopped');
+    })());
+
+  return { url, port: listener.port, db, keyring, queue, ready, stop };
+}

@@ -1,0 +1,125 @@
+// The app as a newcomer and an operator meet it: a real `server/main.ts` process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer as createTcpServer, connect } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '../helpers/db.ts';
+import { startAppProcess, waitForStatus } from '../helpers/app-process.ts';
+import { freePort } from '../../server/net/free-port.ts';
+
+const READY = /sandbox is ready: open (http:\/\/\S+)\/sandbox/;
+
+test('a half-given production configuration exits with code 2 and lists every bad variable', async () => {
+  const app = startAppProcess({ SUPEROFFICE_CLIENT_ID: 'abc', PORT: 'x', DATABASE_URL: '' });
+  const { code } = await app.exited;
+  assert.equal(code, 2);
+  const out = app.output();
+  assert.match(out, /Invalid configuration/);
+  for (const v of ['PORT', 'PUBLIC_URL', 'DATABASE_URL', 'SECRET_KEY', 'SUPEROFFICE_CLIENT_SECRET']) assert.match(out, new RegExp(`- ${v}:`));
+  assert.ok(!/sandbox is ready/.test(out));
+});
+
+test('a port in use gives one line naming the port and PORT', async () => {
+  const blocker = createHttpServer().listen(0, '127.0.0.1');
+  await new Promise((r) => blocker.once('listening', r));
+  const port = (blocker.address() as { port: number }).port;
+  const dataDir = mkdtempSync(join(tmpdir(), 'calsync-'));
+  const tdb = await createTestDatabase();
+  try {
+    const app = startAppProcess({ PORT: String(port), DATABASE_URL: tdb.url, DATA_DIR: dataDir });
+    const { code } = await app.exited;
+    assert.equal(code, 1);
+    const lines = app.output().trim().split('\n').filter((l) => l.includes('in use'));
+    assert.equal(lines.length, 1, app.output());
+    assert.match(lines[0]!, new RegExp(`Port ${port} .*set PORT`));
+  } finally {
+    blocker.close();
+    await tdb.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('the sandbox starts on a given database, serves its pages and stops cleanly on SIGTERM', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'calsync-'));
+  const tdb = await createTestDatabase();
+  const app = startAppProcess({ PORT: '0', DATABASE_URL: tdb.url, DATA_DIR: dataDir });
+  try {
+    const [, url] = await app.waitFor(READY);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    const shell = await fetch(`${url}/sandbox`);
+    assert.equal(shell.status, 200);
+    assert.match(shell.headers.get('content-type') ?? '', /text\/html/);
+    const info = await (await fetch(`${url}/sandbox/info`)).json();
+    assert.match(info.caCert, /BEGIN CERTIFICATE/);
+    const missing = await fetch(`${url}/no-such-route`);
+    assert.equal(missing.status, 404);
+    assert.equal((await missing.json()).error, 'not_found');
+    // The sandbox generated its secret key, readable by the owner only.
+    assert.ok(existsSync(join(dataDir, 'secret-key')));
+    const { code } = await app.stop('SIGTERM');
+    assert.equal(code, 0, app.output());
+  } finally {
+    await app.stop('SIGKILL');
+    await tdb.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a database that is down at start is retried; /readyz says 503 until it answers', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'calsync-'));
+  const tdb = await createTestDatabase();
+  const target = new URL(tdb.url);
+  const gatePort = await freePort();
+  const viaGate = new URL(tdb.url);
+  viaGate.hostname = '127.0.0.1';
+  viaGate.port = String(gatePort);
+  const appPort = await freePort();
+  const app = startAppProcess({ PORT: String(appPort), DATABASE_URL: viaGate.toString(), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  // A TCP relay standing in for the database coming up late.
+  const gate = createTcpServer((sock) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    sock.pipe(upstream).pipe(sock);
+    upstream.on('error', () => sock.destroy());
+    sock.on('error', () => upstream.destroy());
+  });
+  try {
+    await waitForStatus(`http://127.0.0.1:${appPort}/readyz`, 503);
+    await app.waitFor(/database not reachable.*retrying in \d+ ms/);
+    const body = await (await fetch(`http://127.0.0.1:${appPort}/readyz`)).json();
+    assert.equal(body.status, 'not_ready');
+    gate.listen(gatePort, '127.0.0.1');
+    await waitForStatus(`http://127.0.0.1:${appPort}/readyz`, 200);
+    await app.waitFor(READY);
+  } finally {
+    await app.stop('SIGTERM');
+    await new Promise<void>((r) => gate.close(() => r()));
+    await tdb.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('without DATABASE_URL the sandbox runs an embedded PostgreSQL in DATA_DIR and stops it on exit', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'calsync-'));
+  // mkdtemp makes the folder 0700; as root, postgres runs as its own user and must reach inside.
+  chmodSync(dataDir, 0o755);
+  const env = { PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '' };
+  try {
+    const first = startAppProcess(env);
+    const [, url] = await first.waitFor(READY);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200);
+    assert.ok(existsSync(join(dataDir, 'postgres', 'PG_VERSION')));
+    assert.equal((await first.stop('SIGINT')).code, 0, first.output());
+    assert.ok(!existsSync(join(dataDir, 'postgres', 'postmaster.pid')), 'postgres still running after exit');
+    // A second start reuses the same data folder.
+    const second = startAppProcess(env);
+    const [, url2] = await second.waitFor(READY);
+    assert.equal((await fetch(`${url2}/readyz`)).status, 200);
+    assert.equal((await second.stop('SIGTERM')).code, 0, second.output());
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
