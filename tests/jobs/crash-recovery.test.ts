@@ -23,7 +23,18 @@ test('a job whose worker process is killed with SIGKILL is finished by another p
 
     const done = await waitFor('process B to finish the job', async () =>
       (await readRuns(qdb.db, 'long')).find((r) => r.pid === b.pid && r.outcome === 'ok'),
-    );
+    ).catch(async (err: Error) => {
+      // Say what the queue looked like, so a failure here can be understood from the CI log alone.
+      const state = {
+        runs: await readRuns(qdb.db, 'long'),
+        jobs: await queuedJobs(qdb.db),
+        heartbeats: await qdb.db('worker_heartbeats').select(),
+        queues: await qdb.db.raw('select * from graphile_worker._private_job_queues').then((r) => r.rows),
+        a: { pid: a.pid, workerId: a.workerId },
+        b: { pid: b.pid, workerId: b.workerId, output: b.output().slice(-4000) },
+      };
+      throw new Error(`${err.message}\n${JSON.stringify(state, null, 1)}`);
+    });
     const recoveryMs = done.end! - killedAt;
     console.log(`# job finished by another process ${recoveryMs} ms after SIGKILL (restarted ${done.start - killedAt} ms after)`);
     assert.ok(recoveryMs < 60_000, `recovery took ${recoveryMs} ms`);

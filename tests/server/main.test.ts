@@ -123,3 +123,34 @@ test('without DATABASE_URL the sandbox runs an embedded PostgreSQL in DATA_DIR a
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('in production the sandbox routes do not exist and only SuperOffice hosts may frame the app', async () => {
+  const tdb = await createTestDatabase();
+  const port = await freePort();
+  const app = startAppProcess({
+    PORT: String(port),
+    DATABASE_URL: tdb.url,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    SECRET_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+    SUPEROFFICE_ENVIRONMENT: 'sod',
+    SUPEROFFICE_CLIENT_ID: 'test-client',
+    SUPEROFFICE_CLIENT_SECRET: 'test-secret',
+    SUPEROFFICE_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nnot used yet\n-----END PRIVATE KEY-----',
+  });
+  try {
+    const ready = await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200);
+    assert.match(ready.headers.get('content-security-policy') ?? '', /frame-ancestors https:\/\/sod\.superoffice\.com https:\/\/\*\.superoffice\.com/);
+    assert.ok(ready.headers.get('strict-transport-security'));
+    for (const path of ['/sandbox', '/sandbox/info', '/sandbox/ca.crt']) {
+      assert.equal((await fetch(`http://127.0.0.1:${port}${path}`)).status, 404, path);
+    }
+    // Production logs are JSON lines on stdout, and no secret is among them.
+    const out = app.output();
+    assert.match(out, /"msg":"ready"/);
+    assert.ok(!out.includes('test-secret'));
+    assert.equal((await app.stop('SIGTERM')).code, 0, app.output());
+  } finally {
+    await app.stop('SIGKILL');
+    await tdb.drop();
+  }
+});
