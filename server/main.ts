@@ -30,12 +30,17 @@ process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandl
 
 try {
   const app = await startApp(config, log);
-  let signals = 0;
+  // Ctrl-C reaches us twice: from the terminal's process group and relayed by tsx. Only a signal
+  // that comes well after the first one means "stop now, don't wait".
+  let firstSignalAt = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (++signals > 1) {
+    if (firstSignalAt) {
+      if (Date.now() - firstSignalAt < 2000) return;
       log.warn({ signal: sig }, 'second signal: exiting without waiting');
       process.exit(1);
     }
+    firstSignalAt = Date.now();
+    if (config.mode === 'sandbox') console.log('Stopping: finishing running jobs (press Ctrl-C again to quit at once)');
     app.stop(sig).then(
       () => process.exit(0),
       (err) => {
