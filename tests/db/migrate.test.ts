@@ -1,23 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from '../helpers/db.ts';
+import { runScript } from '../helpers/run-script.ts';
 import { createDb } from '../../server/db/knex.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-function runMigrateProcess(url: string): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/db/migrate-cli.ts'], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: url },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
+function runMigrateProcess(url: string) {
+  return runScript('server/db/migrate-cli.ts', [], { ...process.env, DATABASE_URL: url });
 }
 
 test('two processes migrating one empty database at once apply every migration exactly once', async () => {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createDb, type Db } from '../../server/db/knex.ts';
 import { migrateLatest } from '../../server/db/migrate.ts';
+import { migrateQueueSchema } from '../../server/jobs/queue.ts';
 
 export function serverUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -44,11 +45,17 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
   };
 }
 
-/** A fresh database with every migration applied, and a knex instance on it. */
-export async function migratedDatabase(): Promise<TestDatabase & { db: Db; close(): Promise<void> }> {
-  const tdb = await createTestDatabase();
+export interface MigratedDatabase extends TestDatabase {
+  db: Db;
+  /** Closes the knex pool and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database migrated as the app migrates it (its tables and the queue's), with knex on it. */
+export async function migratedDatabase(prefix = 't'): Promise<MigratedDatabase> {
+  const tdb = await createTestDatabase(prefix);
   const db = createDb(tdb.url, 5);
-  await migrateLatest(db, tdb.url);
+  await migrateLatest(db, tdb.url, [() => migrateQueueSchema(tdb.url)]);
   return {
     ...tdb,
     db,

@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '../../server/log.ts';
 import { createQueue, type TaskHandler } from '../../server/jobs/queue.ts';
-import { queueDatabase, queuedJobs, waitFor, type QueueTestDatabase } from '../fixtures/queue-worker.ts';
+import { queueDatabase, queuedJobs, waitFor } from '../fixtures/queue-worker.ts';
+import type { MigratedDatabase } from '../helpers/db.ts';
 
 const fast = { heartbeatMs: 100, staleAfterMs: 3000, sweepMs: 200 };
 
-async function withWorker(tasks: Record<string, TaskHandler>, body: (qdb: QueueTestDatabase) => Promise<void>) {
+async function withWorker(tasks: Record<string, TaskHandler>, body: (qdb: MigratedDatabase) => Promise<void>) {
   const qdb = await queueDatabase();
   const queue = createQueue({
     databaseUrl: qdb.url,
@@ -29,7 +30,7 @@ async function withWorker(tasks: Record<string, TaskHandler>, body: (qdb: QueueT
 }
 
 /** Makes job `id` due and locked by `workerId` since `agoSecs`: a worker that died holding it. */
-async function lockAs(qdb: QueueTestDatabase, id: string, workerId: string, agoSecs: number) {
+async function lockAs(qdb: MigratedDatabase, id: string, workerId: string, agoSecs: number) {
   await qdb.db.raw(
     `update graphile_worker._private_jobs
        set locked_by = ?, locked_at = now() - make_interval(secs => ?), attempts = 1, run_at = now() where id = ?`,

@@ -10,10 +10,10 @@ import {
   readRuns,
   startWorker,
   waitFor,
-  type QueueTestDatabase,
 } from '../fixtures/queue-worker.ts';
+import type { MigratedDatabase } from '../helpers/db.ts';
 
-async function withWorker(env: Record<string, string>, body: (qdb: QueueTestDatabase, client: Queue) => Promise<void>) {
+async function withWorker(env: Record<string, string>, body: (qdb: MigratedDatabase, client: Queue) => Promise<void>) {
   const qdb = await queueDatabase();
   const client = createQueue({ databaseUrl: qdb.url, log: createLogger('silent'), concurrency: 1, runWorker: false });
   try {

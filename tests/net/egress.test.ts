@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -8,7 +7,6 @@ import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import forge from 'node-forge';
 import {
   EgressConfigError,
@@ -17,8 +15,8 @@ import {
   proxyFor,
   resolveEgressSettings,
 } from '../../server/net/egress.ts';
+import { envWithout, runScript } from '../helpers/run-script.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const PROXY_USER = 'egress';
 const PROXY_PASSWORD = 's3cret-pw';
 
@@ -266,17 +264,12 @@ async function runProbe(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string; description: Record<string, unknown>; results: ProbeResult[] }> {
   // Nothing of this machine's own proxy or CA settings reaches the child.
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(([k]) => !/^(https?_proxy|no_proxy|all_proxy|node_extra_ca_certs)$/i.test(k)),
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'tests/fixtures/egress-probe.ts'], {
-    cwd: root,
-    env: { ...clean, ...env, EGRESS_PROBE_CALLS: JSON.stringify(calls) },
+  const clean = envWithout(/^(https?_proxy|no_proxy|all_proxy|node_extra_ca_certs)$/i);
+  const { code, out: output } = await runScript('tests/fixtures/egress-probe.ts', [], {
+    ...clean,
+    ...env,
+    EGRESS_PROBE_CALLS: JSON.stringify(calls),
   });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
   const lines = output
     .split('\n')
     .filter((l) => l.startsWith('{'))

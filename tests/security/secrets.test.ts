@@ -1,11 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import {
   SecretError,
   createKeyring,
@@ -25,9 +23,9 @@ import {
   type CredentialRef,
 } from '../../server/db/credentials.ts';
 import { migratedDatabase } from '../helpers/db.ts';
+import { envWithout, runScript } from '../helpers/run-script.ts';
 import type { Db } from '../../server/db/knex.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const OLD = generateSecretKeySpec('k2026a');
 const NEW = generateSecretKeySpec('k2026b');
 const keyMaterial = (spec: string) => spec.slice(spec.indexOf(':') + 1);
@@ -319,20 +317,9 @@ test('resealCredentials reports rows no given key opens, by id, and reseals the 
   }
 });
 
-function runRotateCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const clean = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !/^(SECRET_|SUPEROFFICE_|APP_MODE|PUBLIC_URL|DATA_DIR)/.test(k)),
-    );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/security/rotate-cli.ts', ...args], {
-      cwd: root,
-      env: { ...clean, LOG_LEVEL: 'silent', ...env },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
+function runRotateCli(args: string[], env: Record<string, string>) {
+  const clean = envWithout(/^(SECRET_|SUPEROFFICE_|APP_MODE|PUBLIC_URL|DATA_DIR)/);
+  return runScript('server/security/rotate-cli.ts', args, { ...clean, LOG_LEVEL: 'silent', ...env });
 }
 
 test('rotate-cli reseals one tenant by context identifier, then all, and never prints a secret', async () => {
