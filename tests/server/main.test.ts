@@ -6,6 +6,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { createTestDatabase } from '../helpers/db.ts';
 import { startAppProcess, waitForStatus } from '../helpers/app-process.ts';
 import { freePort } from '../../server/net/free-port.ts';
@@ -152,5 +153,38 @@ test('in production the sandbox routes do not exist and only SuperOffice hosts m
   } finally {
     await app.stop('SIGKILL');
     await tdb.drop();
+  }
+});
+
+test('--role web serves the app without running jobs; --role worker runs jobs and serves only health', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'calsync-'));
+  const tdb = await createTestDatabase();
+  const [webPort, workerPort] = [await freePort(), await freePort()];
+  const env = { DATABASE_URL: tdb.url, DATA_DIR: dataDir };
+  const web = startAppProcess({ ...env, PORT: String(webPort) }, ['--role', 'web']);
+  const worker = startAppProcess({ ...env, PORT: String(workerPort) }, ['--role=worker']);
+  try {
+    await waitForStatus(`http://127.0.0.1:${webPort}/readyz`, 200);
+    await waitForStatus(`http://127.0.0.1:${workerPort}/readyz`, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${webPort}/sandbox`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${workerPort}/sandbox`)).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${workerPort}/panel/user`)).status, 404);
+    assert.equal((await fetch(`http://127.0.0.1:${workerPort}/metrics`)).status, 200);
+    // Only the worker registered a job worker (its heartbeat); the web node enqueues only.
+    const c = new pg.Client({ connectionString: tdb.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ pid: number }>('select pid from worker_heartbeats');
+      assert.deepEqual(rows.map((r) => r.pid), [worker.child.pid]);
+    } finally {
+      await c.end();
+    }
+    assert.equal((await web.stop('SIGTERM')).code, 0, web.output());
+    assert.equal((await worker.stop('SIGTERM')).code, 0, worker.output());
+  } finally {
+    await web.stop('SIGKILL');
+    await worker.stop('SIGKILL');
+    await tdb.drop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
