@@ -17,6 +17,7 @@ import { createHttpApp } from './http/app.ts';
 import type { ReadinessCheck } from './http/health.ts';
 import { listen } from './http/listen.ts';
 import { panelsRouter } from './http/panels.ts';
+import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { createQueue, migrateQueueSchema, type Queue } from './jobs/queue.ts';
 import { installEgressProxy } from './net/egress.ts';
 import { keyringFromConfig, type Keyring } from './security/secrets.ts';
@@ -85,6 +86,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const routers: Router[] = [];
   if (config.role !== 'worker') {
     routers.push(panelsRouter(resolve(ROOT, 'dist/client')));
+    routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
     if (config.mode === 'sandbox') {
       const { mountSandbox } = await import('../sandbox/mount.ts');
       routers.push(await mountSandbox({ dataDir, publicUrl: url, log }));

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { healthRouter, httpMetrics, type ReadinessCheck } from './health.ts';
+import { keepRawBody } from './raw-body.ts';
 import { requestLogger } from './request-log.ts';
 
 export interface HttpAppOptions {
@@ -42,7 +43,7 @@ export function createHttpApp(opts: HttpAppOptions): express.Express {
       crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
     }),
   );
-  app.use(express.json({ limit: opts.config.BODY_LIMIT }));
+  app.use(express.json({ limit: opts.config.BODY_LIMIT, verify: keepRawBody }));
   app.use(express.urlencoded({ extended: false, limit: opts.config.BODY_LIMIT }));
   app.use(healthRouter(opts.readiness));
   for (const r of opts.routers ?? []) app.use(r);

@@ -1,0 +1,89 @@
+// POST /webhooks/superoffice: SuperOffice's activity.* deliveries. Thin by design: verify, record
+// and enqueue in one transaction, answer. No call to SuperOffice on the request path; the sync job
+// fetches what changed. A redelivered EventId answers 200 and causes no new work.
+import { Router } from 'express';
+import type { Db } from '../db/knex.ts';
+import { recordInboundEvent } from '../db/inbound-events.ts';
+import { findLinkForAppointment } from '../db/links.ts';
+import { findInstalledTenant } from '../db/tenants.ts';
+import { loadCredential } from '../db/credentials.ts';
+import type { Queue } from '../jobs/queue.ts';
+import type { Keyring } from '../security/secrets.ts';
+import { isDocumentEvent, ownerAssociateId, webhookPayloadSchema } from '../superoffice/webhook-payload.ts';
+import { verifyWebhookSignature } from '../superoffice/webhook-signature.ts';
+import { HttpError } from './errors.ts';
+import { rawBodyOf } from './raw-body.ts';
+
+export const SUPEROFFICE_WEBHOOK_PATH = '/webhooks/superoffice';
+/** The credential kind under which each tenant's webhook secret is sealed. */
+export const WEBHOOK_SECRET_KIND = 'superoffice_webhook_secret';
+
+export interface SuperOfficeWebhookDeps {
+  db: Db;
+  keyring: Keyring;
+  queue: Pick<Queue, 'enqueueLinkSync'>;
+}
+
+export function superOfficeWebhookRouter(deps: SuperOfficeWebhookDeps): Router {
+  const r = Router();
+  r.post(SUPEROFFICE_WEBHOOK_PATH, async (req, res) => {
+    const raw = rawBodyOf(req);
+    if (!raw || typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+      throw new HttpError(400, 'expected_json', 'Expected a JSON object with Content-Type application/json.');
+    }
+    const parsed = webhookPayloadSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const fields = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].join(', ');
+      throw new HttpError(400, 'invalid_payload', `Not a SuperOffice webhook payload (check ${fields}).`);
+    }
+    const p = parsed.data;
+    // Unknown and not-installed tenants get the same answer as a path that does not exist.
+    const tenant = await findInstalledTenant(deps.db, p.ContextIdentifier);
+    const secret =
+      tenant &&
+      (await loadCredential(deps.db, deps.keyring, {
+        tenantId: tenant.id,
+        ownerType: 'tenant',
+        ownerId: tenant.id,
+        kind: WEBHOOK_SECRET_KIND,
+      }));
+    if (!tenant || !secret) {
+      res.status(404).json({ error: 'not_found', message: `No route for POST ${SUPEROFFICE_WEBHOOK_PATH}`, requestId: req.id });
+      return;
+    }
+    const signature = req.get('x-superoffice-signature');
+    if (!verifyWebhookSignature(secret, raw, signature)) {
+      req.log.warn(
+        { tenant: tenant.context_identifier, eventId: p.EventId, event: p.Event, signature: signature ? 'wrong' : 'missing' },
+        'webhook signature rejected',
+      );
+      throw new HttpError(401, 'invalid_signature', 'The X-SuperOffice-Signature header is missing or does not match the body.');
+    }
+    if (p.Event === 'test') {
+      res.json({ ok: true });
+      return;
+    }
+    if (isDocumentEvent(p)) {
+      res.json({ ok: true, ignored: 'document' });
+      return;
+    }
+    const outcome = await deps.db.transaction(async (trx) => {
+      const fresh = await recordInboundEvent(trx, {
+        tenantId: tenant.id,
+        source: 'superoffice',
+        eventId: p.EventId,
+        eventType: p.Event,
+        payload: p,
+      });
+      if (!fresh) return 'duplicate' as const;
+      if (p.Entity !== 'activity') return 'recorded' as const;
+      const linkId = await findLinkForAppointment(trx, tenant.id, ownerAssociateId(p), p.PrimaryKey);
+      if (!linkId) return 'recorded' as const;
+      await deps.queue.enqueueLinkSync(tenant.id, linkId, { reason: `webhook:${p.Event}`, trx });
+      return 'enqueued' as const;
+    });
+    req.log.info({ tenant: tenant.context_identifier, eventId: p.EventId, event: p.Event, outcome }, 'webhook accepted');
+    res.json({ ok: true, outcome });
+  });
+  return r;
+}
