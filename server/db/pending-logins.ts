@@ -1,0 +1,42 @@
+// Sign-ins under way (see the pending_logins migration). The PKCE verifier is sealed like every
+// other secret; a state is taken once and only before it expires.
+import type { Knex } from 'knex';
+import type { Keyring } from '../security/secrets.ts';
+
+export interface PendingLogin {
+  state: string;
+  purpose: 'install';
+  contextIdentifier: string | null;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** SuperOffice's authorization codes live 10 minutes; a sign-in page left open longer starts over. */
+const TTL_MS = 15 * 60_000;
+const aad = (state: string) => JSON.stringify(['pending_logins', state]);
+
+export async function savePendingLogin(db: Knex, keyring: Keyring, p: PendingLogin): Promise<void> {
+  await db('pending_logins').insert({
+    state: p.state,
+    purpose: p.purpose,
+    context_identifier: p.contextIdentifier,
+    nonce: p.nonce,
+    sealed_verifier: keyring.seal(p.codeVerifier, aad(p.state)),
+    expires_at: new Date(Date.now() + TTL_MS),
+  });
+  // Housekeeping in passing: abandoned sign-ins go once they expire.
+  await db('pending_logins').where('expires_at', '<', new Date()).delete();
+}
+
+/** Removes and returns the sign-in for `state`, or undefined when unknown, used or expired. */
+export async function takePendingLogin(db: Knex, keyring: Keyring, state: string): Promise<PendingLogin | undefined> {
+  const [row] = await db('pending_logins').where({ state }).andWhere('expires_at', '>', new Date()).delete().returning('*');
+  if (!row) return undefined;
+  return {
+    state: row.state as string,
+    purpose: row.purpose as 'install',
+    contextIdentifier: (row.context_identifier as string | null) ?? null,
+    nonce: row.nonce as string,
+    codeVerifier: keyring.open(row.sealed_verifier as string, aad(row.state as string)),
+  };
+}
