@@ -1,19 +1,54 @@
-// The one door from the composition root into sandbox/: loads (or makes) the sandbox CA and the
-// manifest and returns the sandbox's routes. server/app.ts imports this only in sandbox mode.
+// The one door from the composition root into sandbox/: makes (or loads) the sandbox CA, starts
+// the simulators, and returns the sandbox's routes with what the app needs to talk to the
+// simulators as if they were the vendors. server/app.ts imports this only in sandbox mode.
 import type { Router } from 'express';
 import type { Logger } from '../server/log.ts';
 import { loadManifest } from '../manifest/manifest.ts';
 import { loadOrCreateCa } from './ca.ts';
 import { sandboxRouter } from './router.ts';
+import { startSuperOfficeSimulator, type SuperOfficeSimulator } from './superoffice/simulator.ts';
 
-export interface MountSandboxOptions {
+export interface StartSandboxOptions {
   dataDir: string;
   publicUrl: string;
   log: Logger;
 }
 
-export async function mountSandbox(opts: MountSandboxOptions): Promise<Router> {
+export interface Sandbox {
+  router: Router;
+  /** PEM of the CA the https simulators' certificates chain to. */
+  caPem: string;
+  /** What production reads from SUPEROFFICE_* variables, pointing at the simulator. */
+  superoffice: {
+    identityBaseUrl: string;
+    clientId: string;
+    clientSecret: string;
+    privateKeyPem: string;
+  };
+  superofficeSimulator: SuperOfficeSimulator;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
   const ca = await loadOrCreateCa(opts.dataDir);
-  opts.log.info({ caDir: `${opts.dataDir}/sandbox-ca` }, 'sandbox certificate authority ready');
-  return sandboxRouter({ ca, publicUrl: opts.publicUrl, manifest: loadManifest() });
+  const so = await startSuperOfficeSimulator({ ca, appUrl: opts.publicUrl, dataDir: opts.dataDir, allowHttpWebhooks: true });
+  opts.log.info({ superoffice: so.url, caDir: `${opts.dataDir}/sandbox-ca` }, 'sandbox simulators started');
+  const router = sandboxRouter({
+    ca,
+    publicUrl: opts.publicUrl,
+    manifest: loadManifest(),
+    info: { superoffice: () => so.info() },
+  });
+  return {
+    router,
+    caPem: ca.certPem,
+    superoffice: {
+      identityBaseUrl: so.url,
+      clientId: so.seed.app.clientId,
+      clientSecret: so.seed.app.clientSecret,
+      privateKeyPem: so.seed.privateKeyPem,
+    },
+    superofficeSimulator: so,
+    close: () => so.close(),
+  };
 }

@@ -1,8 +1,10 @@
 // Composition root: builds every dependency once, in start-up order, and knows how to take them
 // down again. What it wires, in order:
 //   egress proxy -> data folder -> secret keyring -> database (given, or embedded in the sandbox)
-//   -> HTTP listener (answers /readyz 503 meanwhile) -> wait for database -> migrations (app and
-//   queue, under one advisory lock) -> job queue (worker when the role runs one) -> ready.
+//   -> HTTP listener (answers /readyz 503 meanwhile) -> sandbox simulators (sandbox only) ->
+//   SuperOffice services (keys, tickets, tenant states, API client) -> job queue with its tasks ->
+//   routes -> wait for database -> migrations (app and queue, under one advisory lock) -> queue
+//   started (worker when the role runs one) -> ready.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +20,11 @@ import type { ReadinessCheck } from './http/health.ts';
 import { listen } from './http/listen.ts';
 import { panelsRouter } from './http/panels.ts';
 import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
+import { superOfficeInstallRouter } from './http/superoffice-install.ts';
+import { createProvisionTenantTask, PROVISION_TENANT_TASK } from './jobs/provision-tenant.ts';
+import { createSuperOfficeServices, identityBaseUrlFor, type SuperOfficeSettings } from './superoffice/services.ts';
+import { loadManifest } from '../manifest/manifest.ts';
+import type { Sandbox } from '../sandbox/mount.ts';
 import { createQueue, migrateQueueSchema, type Queue } from './jobs/queue.ts';
 import { installEgressProxy } from './net/egress.ts';
 import { keyringFromConfig, type Keyring } from './security/secrets.ts';
@@ -75,22 +82,44 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const url = config.PUBLIC_URL?.replace(/\/$/, '') ?? `http://${host}:${listener.port}`;
 
+  // The sandbox's simulators stand in for the vendors; a worker-only sandbox node has none and
+  // leaves SuperOffice jobs to a node that does.
+  let sandbox: Sandbox | undefined;
+  if (config.mode === 'sandbox' && config.role !== 'worker') {
+    const { startSandbox } = await import('../sandbox/mount.ts');
+    sandbox = await startSandbox({ dataDir, publicUrl: url, log });
+  }
+  const soSettings: SuperOfficeSettings | undefined = sandbox
+    ? { ...sandbox.superoffice, privateKey: sandbox.superoffice.privateKeyPem }
+    : config.mode === 'production'
+      ? {
+          identityBaseUrl: identityBaseUrlFor(config.SUPEROFFICE_ENVIRONMENT!),
+          clientId: config.SUPEROFFICE_CLIENT_ID!,
+          clientSecret: config.SUPEROFFICE_CLIENT_SECRET!,
+          privateKey: config.SUPEROFFICE_PRIVATE_KEY!,
+        }
+      : undefined;
+  const superoffice = soSettings && createSuperOfficeServices(soSettings, { publicUrl: url, extraCaPem: sandbox?.caPem });
+
   const queue = createQueue({
     db,
     databaseUrl,
     log: log.child({ component: 'queue' }),
     concurrency: config.WORKER_CONCURRENCY,
     runWorker: config.role !== 'web',
+    tasks: superoffice
+      ? { [PROVISION_TENANT_TASK]: createProvisionTenantTask({ db, keyring, api: superoffice.api, manifest: loadManifest(), publicUrl: url }) }
+      : {},
   });
 
   const routers: Router[] = [];
   if (config.role !== 'worker') {
     routers.push(panelsRouter(resolve(ROOT, 'dist/client')));
     routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
-    if (config.mode === 'sandbox') {
-      const { mountSandbox } = await import('../sandbox/mount.ts');
-      routers.push(await mountSandbox({ dataDir, publicUrl: url, log }));
+    if (superoffice) {
+      routers.push(superOfficeInstallRouter({ db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, queue, fetch: superoffice.fetch }));
     }
+    if (sandbox) routers.push(sandbox.router);
   }
   listener.setHandler(
     createHttpApp({ config, log, readiness: () => checks, routers }) as unknown as Parameters<
@@ -123,6 +152,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       await queue.stop(config.SHUTDOWN_TIMEOUT_MS).catch((err: unknown) => log.error({ err }, 'queue stop failed'));
       listener.server.closeAllConnections();
       await closed;
+      await sandbox?.close().catch((err: unknown) => log.warn({ err }, 'sandbox simulators did not stop cleanly'));
       await db.destroy().catch(() => {});
       await embedded?.stop();
       log.info('stopped');

@@ -6,6 +6,7 @@ import { startApp } from './app.ts';
 import { EgressConfigError } from './net/egress.ts';
 import { SandboxKeyError } from './security/sandbox-key.ts';
 import { SecretError } from './security/secrets.ts';
+import { RsaKeyError } from './superoffice/rsa-key.ts';
 import { resolve } from 'node:path';
 
 let config: Config;
@@ -62,8 +63,8 @@ try {
     console.error(err.message);
     process.exit(1);
   }
-  // Configuration found wrong only while starting (a proxy URL, the sandbox key file).
-  if (err instanceof EgressConfigError || err instanceof SandboxKeyError || err instanceof SecretError) {
+  // Configuration found wrong only while starting (a proxy URL, the sandbox key file, the RSA key).
+  if (err instanceof EgressConfigError || err instanceof SandboxKeyError || err instanceof SecretError || err instanceof RsaKeyError) {
     console.error(`Invalid configuration:\n  - ${err.message}`);
     process.exit(2);
   }

@@ -10,13 +10,12 @@ import { loadCredential } from '../db/credentials.ts';
 import type { Queue } from '../jobs/queue.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { isDocumentEvent, ownerAssociateId, webhookPayloadSchema } from '../superoffice/webhook-payload.ts';
+import { WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
 import { verifyWebhookSignature } from '../superoffice/webhook-signature.ts';
 import { HttpError } from './errors.ts';
 import { rawBodyOf } from './raw-body.ts';
 
 export const SUPEROFFICE_WEBHOOK_PATH = '/webhooks/superoffice';
-/** The credential kind under which each tenant's webhook secret is sealed. */
-export const WEBHOOK_SECRET_KIND = 'superoffice_webhook_secret';
 
 export interface SuperOfficeWebhookDeps {
   db: Db;

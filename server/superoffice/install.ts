@@ -6,11 +6,11 @@ import { saveCredential } from '../db/credentials.ts';
 import { savePendingLogin, takePendingLogin } from '../db/pending-logins.ts';
 import type { Queue } from '../jobs/queue.ts';
 import type { Keyring } from '../security/secrets.ts';
+import { PROVISION_TENANT_TASK } from '../jobs/provision-tenant.ts';
+import { SYSTEM_TOKEN_KIND } from './credential-kinds.ts';
 import type { SuperOfficeKeys } from './jwks.ts';
 import { authorizeRequest, exchangeCode, OidcError, type OidcSettings } from './oidc.ts';
 
-export const SYSTEM_TOKEN_KIND = 'superoffice_system_token';
-export const PROVISION_TASK = 'provision-tenant';
 
 export interface InstallDeps {
   db: Db;
@@ -98,7 +98,7 @@ export async function completeInstall(deps: InstallDeps, input: { state?: string
       action: existing ? 'reinstall' : 'install',
       after: JSON.stringify({ contextIdentifier: who.contextIdentifier, companyName: who.companyName }),
     });
-    await deps.queue.enqueue(PROVISION_TASK, { tenantId }, { jobKey: `provision:${tenantId}`, trx });
+    await deps.queue.enqueue(PROVISION_TENANT_TASK, { tenantId }, { jobKey: `provision:${tenantId}`, trx });
     return { tenantId, contextIdentifier: who.contextIdentifier, companyName: who.companyName, reinstall: Boolean(existing) };
   });
 }

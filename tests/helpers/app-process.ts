@@ -63,10 +63,14 @@ export function startAppProcess(env: NodeJS.ProcessEnv, args: string[] = []): Ap
   };
 }
 
-export async function waitForStatus(url: string, status: number): Promise<Response> {
+/** Polls `url` until it answers `status`; fails at once if `app` exits meanwhile. */
+export async function waitForStatus(url: string, status: number, app?: AppProcess): Promise<Response> {
+  let exited = false;
+  void app?.exited.then(() => (exited = true));
   for (;;) {
     const res = await fetch(url).catch(() => undefined);
     if (res?.status === status) return res;
+    if (exited) throw new Error(`the app exited before ${url} answered ${status}:\n${app!.output()}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -1,22 +1,20 @@
-// The SuperOffice simulator as the app's tests meet it: identity host and tenant API over HTTPS
-// with a fresh sandbox CA, the demo tenant seeded, and the app's consent already given.
+// The SuperOffice simulator as the app's tests meet it: the whole simulator (identity host and
+// tenant APIs) over HTTPS with a fresh sandbox CA, the demo tenant seeded, and the app's consent
+// already given.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import express from 'express';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { loadOrCreateCa } from '../../sandbox/ca.ts';
-import { startSimulator, type Simulator } from '../../sandbox/listen.ts';
-import { TENANT_API_MOUNT, soPrincipal, tenantAuth } from '../../sandbox/superoffice/auth.ts';
-import { superOfficeControl } from '../../sandbox/superoffice/control.ts';
-import { createSuperOfficeIdentity } from '../../sandbox/superoffice/identity/router.ts';
-import { seedSuperOffice, DEMO_CTX, type SuperOfficeSeed } from '../../sandbox/superoffice/seed.ts';
-import { createSuperOfficeStore, type SoSettings, type SuperOfficeStore, type Tenant } from '../../sandbox/superoffice/store.ts';
 import { fetch as undiciFetch } from 'undici';
+import { loadOrCreateCa } from '../../sandbox/ca.ts';
+import { DEMO_CTX, type SuperOfficeSeed } from '../../sandbox/superoffice/seed.ts';
+import { startSuperOfficeSimulator, type SuperOfficeSimulator } from '../../sandbox/superoffice/simulator.ts';
+import type { SoSettings, SuperOfficeStore, Tenant } from '../../sandbox/superoffice/store.ts';
 import { egressDispatcher } from '../../server/net/egress.ts';
 
 export interface SuperOfficeSim {
-  sim: Simulator;
+  sim: { url: string };
+  simulator: SuperOfficeSimulator;
   store: SuperOfficeStore;
   seed: SuperOfficeSeed;
   tenant: Tenant;
@@ -29,17 +27,24 @@ export interface SuperOfficeSim {
   close(): Promise<void>;
 }
 
-export async function startSuperOfficeSim(settings: Partial<SoSettings> = {}): Promise<SuperOfficeSim> {
+export interface SimOptions {
+  /** The app's public URL (callback, webhook target); default a placeholder nobody calls. */
+  appUrl?: string;
+  settings?: Partial<SoSettings>;
+  webhookRetryDelaysMs?: number[];
+}
+
+export async function startSuperOfficeSim(opts: SimOptions = {}): Promise<SuperOfficeSim> {
   const dataDir = await mkdtemp(join(tmpdir(), 'calsync-sosim-'));
   const ca = await loadOrCreateCa(dataDir);
-  const store = createSuperOfficeStore({ environment: 'sod', settings });
-  const seed = seedSuperOffice(store, { redirectUris: ['https://app.example/superoffice/callback'], stateChangeUrl: null });
-  const app = express();
-  app.use(createSuperOfficeIdentity(store));
-  app.use(superOfficeControl(store));
-  app.use(TENANT_API_MOUNT, tenantAuth(store), (_req, res) => void res.json(soPrincipal(res)));
-  const sim = await startSimulator(app, { https: true, ca });
-  store.setBaseUrl(sim.url);
+  const simulator = await startSuperOfficeSimulator({
+    ca,
+    appUrl: opts.appUrl ?? 'https://app.example',
+    allowHttpWebhooks: true,
+    settings: opts.settings,
+    webhookRetryDelaysMs: opts.webhookRetryDelaysMs,
+  });
+  const { store, seed } = simulator;
   const tenant = store.tenant(DEMO_CTX)!;
   const consent = store.grantConsent(seed.app, tenant, 5);
   const dispatcher = egressDispatcher({ ca: ca.certPem });
@@ -47,7 +52,8 @@ export async function startSuperOfficeSim(settings: Partial<SoSettings> = {}): P
   const f = ((input: string | URL, init?: RequestInit) =>
     undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
   return {
-    sim,
+    sim: { url: simulator.url },
+    simulator,
     store,
     seed,
     tenant,
@@ -56,7 +62,7 @@ export async function startSuperOfficeSim(settings: Partial<SoSettings> = {}): P
     systemToken: consent.systemToken,
     fetch: f,
     async close() {
-      await sim.close();
+      await simulator.close();
       await dispatcher.close();
       await rm(dataDir, { recursive: true, force: true });
     },

@@ -11,7 +11,8 @@ import { createQueue, type Queue } from '../../server/jobs/queue.ts';
 import { createLogger } from '../../server/log.ts';
 import { createKeyring } from '../../server/security/secrets.ts';
 import { SuperOfficeKeys } from '../../server/superoffice/jwks.ts';
-import { PROVISION_TASK, SYSTEM_TOKEN_KIND } from '../../server/superoffice/install.ts';
+import { PROVISION_TENANT_TASK } from '../../server/jobs/provision-tenant.ts';
+import { SYSTEM_TOKEN_KIND } from '../../server/superoffice/credential-kinds.ts';
 import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
 import { startSuperOfficeSim, type SuperOfficeSim } from '../helpers/superoffice-sim.ts';
 
@@ -97,7 +98,7 @@ test('an administrator\'s consent installs the tenant: row, sealed system token,
   const row = await t.db('credentials').where({ tenant_id: tenant.id, kind: SYSTEM_TOKEN_KIND }).first();
   assert.ok(!row.ciphertext.includes(so.systemToken));
   assert.equal((await t.db('audit_log').where({ tenant_id: tenant.id, action: 'install' })).length, 1);
-  const jobs = await t.db('graphile_worker.jobs').where({ task_identifier: PROVISION_TASK });
+  const jobs = await t.db('graphile_worker.jobs').where({ task_identifier: PROVISION_TENANT_TASK });
   assert.equal(jobs.length, 1);
 });
 
@@ -106,7 +107,7 @@ test('installing again updates the same tenant and keeps one pending provisionin
   assert.equal(r.status, 200, r.text);
   assert.match(r.text, /reconnected/);
   assert.equal((await t.db('tenants').where({ context_identifier: 'Cust12345' })).length, 1);
-  assert.equal((await t.db('graphile_worker.jobs').where({ task_identifier: PROVISION_TASK })).length, 1);
+  assert.equal((await t.db('graphile_worker.jobs').where({ task_identifier: PROVISION_TENANT_TASK })).length, 1);
 });
 
 test('a user who is not an administrator cannot install', async () => {

@@ -6,12 +6,34 @@ import { createServer as createHttpServer } from 'node:http';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import pg from 'pg';
 import { createTestDatabase } from '../helpers/db.ts';
 import { startAppProcess, waitForStatus } from '../helpers/app-process.ts';
 import { freePort } from '../../server/net/free-port.ts';
 
 const READY = /sandbox is ready: open (http:\/\/\S+)\/sandbox/;
+
+test('a production RSA key that is not a key stops the start with exit code 2, naming the problem', async () => {
+  const tdb = await createTestDatabase();
+  try {
+    const app = startAppProcess({
+      PORT: '0',
+      DATABASE_URL: tdb.url,
+      PUBLIC_URL: 'https://sync.example.com',
+      SECRET_KEY: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      SUPEROFFICE_ENVIRONMENT: 'sod',
+      SUPEROFFICE_CLIENT_ID: 'test-client',
+      SUPEROFFICE_CLIENT_SECRET: 'test-secret',
+      SUPEROFFICE_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----',
+    });
+    assert.equal((await app.exited).code, 2, app.output());
+    assert.match(app.output(), /Invalid configuration:[\s\S]*neither a PEM private key nor an RSA XML key/);
+    assert.ok(!app.output().includes('not a key\n'));
+  } finally {
+    await tdb.drop();
+  }
+});
 
 test('a half-given production configuration exits with code 2 and lists every bad variable', async () => {
   const app = startAppProcess({ SUPEROFFICE_CLIENT_ID: 'abc', PORT: 'x', DATABASE_URL: '' });
@@ -88,12 +110,12 @@ test('a database that is down at start is retried; /readyz says 503 until it ans
     sock.on('error', () => upstream.destroy());
   });
   try {
-    await waitForStatus(`http://127.0.0.1:${appPort}/readyz`, 503);
+    await waitForStatus(`http://127.0.0.1:${appPort}/readyz`, 503, app);
     await app.waitFor(/database not reachable.*retrying in \d+ ms/);
     const body = await (await fetch(`http://127.0.0.1:${appPort}/readyz`)).json();
     assert.equal(body.status, 'not_ready');
     gate.listen(gatePort, '127.0.0.1');
-    await waitForStatus(`http://127.0.0.1:${appPort}/readyz`, 200);
+    await waitForStatus(`http://127.0.0.1:${appPort}/readyz`, 200, app);
     await app.waitFor(READY);
   } finally {
     await app.stop('SIGTERM');
@@ -136,10 +158,10 @@ test('in production the sandbox routes do not exist and only SuperOffice hosts m
     SUPEROFFICE_ENVIRONMENT: 'sod',
     SUPEROFFICE_CLIENT_ID: 'test-client',
     SUPEROFFICE_CLIENT_SECRET: 'test-secret',
-    SUPEROFFICE_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nnot used yet\n-----END PRIVATE KEY-----',
+    SUPEROFFICE_PRIVATE_KEY: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   });
   try {
-    const ready = await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200);
+    const ready = await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, app);
     assert.match(ready.headers.get('content-security-policy') ?? '', /frame-ancestors https:\/\/sod\.superoffice\.com https:\/\/\*\.superoffice\.com/);
     assert.ok(ready.headers.get('strict-transport-security'));
     for (const path of ['/sandbox', '/sandbox/info', '/sandbox/ca.crt']) {
@@ -164,8 +186,8 @@ test('--role web serves the app without running jobs; --role worker runs jobs an
   const web = startAppProcess({ ...env, PORT: String(webPort) }, ['--role', 'web']);
   const worker = startAppProcess({ ...env, PORT: String(workerPort) }, ['--role=worker']);
   try {
-    await waitForStatus(`http://127.0.0.1:${webPort}/readyz`, 200);
-    await waitForStatus(`http://127.0.0.1:${workerPort}/readyz`, 200);
+    await waitForStatus(`http://127.0.0.1:${webPort}/readyz`, 200, web);
+    await waitForStatus(`http://127.0.0.1:${workerPort}/readyz`, 200, worker);
     assert.equal((await fetch(`http://127.0.0.1:${webPort}/sandbox`)).status, 200);
     assert.equal((await fetch(`http://127.0.0.1:${workerPort}/sandbox`)).status, 404);
     assert.equal((await fetch(`http://127.0.0.1:${workerPort}/panel/user`)).status, 404);

@@ -1,0 +1,130 @@
+// The archive restriction string (`associateId = 5 and updatedDate afterTime '2024-01-01T00:00:00'`),
+// also used as the OData `$filter`. Only `and` joins terms. Operators: = eq ne <> < lt <= le > gt >= ge,
+// afterTime/beforeTime (instants), after/before/date (whole days), between/dateBetween, oneOf/in,
+// associateIsOneOf. A date without an offset is wall time in the caller's SO-TimeZone.
+import { SoApiError } from './errors.ts';
+
+export interface Restriction {
+  column: string;
+  operator: string;
+  values: string[];
+}
+
+const TOKEN = /\s*(?:('(?:[^']|'')*'|"(?:[^"]|"")*")|(<=|>=|<>|!=|=|<|>|\(|\)|,)|([^\s'"(),=<>!]+))/y;
+
+function tokenize(text: string): string[] {
+  const out: string[] = [];
+  TOKEN.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while (TOKEN.lastIndex < text.length && (m = TOKEN.exec(text))) {
+    const tok = m[1] ?? m[2] ?? m[3];
+    if (tok !== undefined) out.push(tok);
+  }
+  if (text.slice(TOKEN.lastIndex).trim()) throw new SoApiError(400, 'ArgumentException', `Cannot parse restriction near '${text.slice(TOKEN.lastIndex)}'`);
+  return out;
+}
+
+function unquote(t: string): string {
+  if (t.startsWith("'")) return t.slice(1, -1).replace(/''/g, "'");
+  if (t.startsWith('"')) return t.slice(1, -1).replace(/""/g, '"');
+  return t;
+}
+
+export function parseRestrictions(text: string | undefined): Restriction[] {
+  if (!text || !text.trim()) return [];
+  const toks = tokenize(text);
+  const out: Restriction[] = [];
+  let i = 0;
+  const next = () => {
+    const t = toks[i++];
+    if (t === undefined) throw new SoApiError(400, 'ArgumentException', `Restriction ends too early: '${text}'`);
+    return t;
+  };
+  const list = () => {
+    const values: string[] = [];
+    if (toks[i] !== '(') return [unquote(next())];
+    i++;
+    while (toks[i] !== ')') {
+      values.push(unquote(next()));
+      if (toks[i] === ',') i++;
+    }
+    i++;
+    return values;
+  };
+  while (i < toks.length) {
+    const column = next();
+    const operator = next().toLowerCase();
+    let values: string[];
+    if (operator === 'between' || operator === 'datebetween') {
+      values = list();
+      if (values.length === 1 && toks[i]?.toLowerCase() === 'and') {
+        i++;
+        values.push(unquote(next()));
+      }
+      if (values.length !== 2) throw new SoApiError(400, 'ArgumentException', `${column} between needs two values`);
+    } else if (['oneof', 'in', 'associateisoneof'].includes(operator)) {
+      values = list();
+    } else {
+      values = [unquote(next())];
+    }
+    out.push({ column, operator, values });
+    if (i < toks.length) {
+      const joiner = next().toLowerCase();
+      if (joiner !== 'and') throw new SoApiError(400, 'ArgumentException', `Only 'and' joins restrictions here, not '${joiner}'`);
+    }
+  }
+  return out;
+}
+
+const DAY = 86400000;
+
+/** Compares a row value with a restriction; `toInstant` reads a date value in the caller's zone. */
+export function matches(value: number | string | Date | null, r: Restriction, toInstant: (s: string) => number): boolean {
+  const op = r.operator;
+  if (value instanceof Date || value === null) {
+    const t = value ? value.getTime() : -62135596800000; // 0001-01-01: never set
+    const v = r.values.map(toInstant);
+    const a = v[0] ?? 0;
+    const day = (x: number) => Math.floor(x / DAY) * DAY;
+    switch (op) {
+      case 'aftertime': case '>': case 'gt': return t > a;
+      case 'ge': case '>=': return t >= a;
+      case 'beforetime': case '<': case 'lt': return t < a;
+      case 'le': case '<=': return t <= a;
+      case '=': case 'eq': return t === a;
+      case 'ne': case '<>': case '!=': return t !== a;
+      case 'after': return day(t) > day(a);
+      case 'before': return day(t) < day(a);
+      case 'date': return day(t) === day(a);
+      case 'between': return t >= a && t <= (v[1] ?? a);
+      case 'datebetween': return day(t) >= day(a) && day(t) <= day(v[1] ?? a);
+      default: throw new SoApiError(400, 'ArgumentException', `Operator '${r.operator}' does not apply to dates`);
+    }
+  }
+  if (typeof value === 'number') {
+    const v = r.values.map(Number);
+    if (v.some(Number.isNaN)) throw new SoApiError(400, 'ArgumentException', `${r.column} needs numbers`);
+    const a = v[0] ?? 0;
+    switch (op) {
+      case '=': case 'eq': return value === a;
+      case 'ne': case '<>': case '!=': return value !== a;
+      case '>': case 'gt': return value > a;
+      case '>=': case 'ge': return value >= a;
+      case '<': case 'lt': return value < a;
+      case '<=': case 'le': return value <= a;
+      case 'between': return value >= a && value <= (v[1] ?? a);
+      case 'oneof': case 'in': case 'associateisoneof': return v.includes(value);
+      default: throw new SoApiError(400, 'ArgumentException', `Operator '${r.operator}' does not apply to numbers`);
+    }
+  }
+  const s = value.toLowerCase();
+  const a = (r.values[0] ?? '').toLowerCase();
+  switch (op) {
+    case '=': case 'eq': case 'is': return s === a;
+    case 'ne': case '<>': case '!=': return s !== a;
+    case 'contains': return s.includes(a);
+    case 'begins': return s.startsWith(a);
+    case 'oneof': case 'in': return r.values.some((x) => x.toLowerCase() === s);
+    default: throw new SoApiError(400, 'ArgumentException', `Operator '${r.operator}' does not apply to text`);
+  }
+}

@@ -1,0 +1,40 @@
+// What the tenant API needs from the rest of the simulator (the identity half provides the real
+// authenticate middleware and the associates/persons of each tenant).
+import type { RequestHandler } from 'express';
+
+export interface SoPrincipal {
+  ctx: string;
+  associateId: number;
+  appClientId: string;
+}
+
+export interface SoAssociate {
+  associateId: number;
+  personId: number;
+  name: string;
+  email: string;
+  isAdministrator: boolean;
+}
+
+export interface SoPerson {
+  personId: number;
+  contactId: number;
+  name: string;
+  email: string;
+}
+
+export interface TenantApiDeps {
+  /** Sets res.locals.principal (SoPrincipal) or answers 401/421/503 itself. */
+  authenticate: RequestHandler;
+  associates(ctx: string): SoAssociate[];
+  persons(ctx: string): SoPerson[];
+  now?: () => Date;
+  webhookDelivery?: {
+    /** Waits between the 3 attempts of a cycle; default [1000, 4000]. */
+    retryDelaysMs?: number[];
+    /** Accept http:// target URLs on loopback (the sandbox app listens on plain HTTP). */
+    allowHttp?: boolean;
+    /** Extra CA (PEM) to trust for https targets, e.g. the sandbox CA. */
+    ca?: string;
+  };
+}

@@ -1,0 +1,71 @@
+// The whole SuperOffice simulator on one HTTPS origin: the identity host (OIDC, system user,
+// tenant state), the control API, and each tenant's web API under its numbered host
+// (`/sod2/Cust12345/api/v1/...`). Seeded with the demo tenant and the app's registration.
+import express from 'express';
+import type { Ca } from '../ca.ts';
+import { startSimulator } from '../listen.ts';
+import { tenantAuth } from './auth.ts';
+import { superOfficeControl } from './control.ts';
+import { createSuperOfficeIdentity } from './identity/router.ts';
+import { superOfficeInfo } from './identity/sandbox-info.ts';
+import { seedSuperOffice, type SuperOfficeSeed } from './seed.ts';
+import { createSuperOfficeStore, type SoSettings, type SuperOfficeStore } from './store.ts';
+import { createTenantApi, type TenantApiControl } from './api/tenant-api.ts';
+
+export interface SuperOfficeSimulator {
+  /** The environment root (what https://sod.superoffice.com is in production). */
+  url: string;
+  store: SuperOfficeStore;
+  seed: SuperOfficeSeed;
+  api: TenantApiControl;
+  info(): ReturnType<typeof superOfficeInfo>;
+  close(): Promise<void>;
+}
+
+export interface SuperOfficeSimulatorOptions {
+  ca: Ca;
+  /** The app's public URL: its sign-in callback and state-change endpoint hang off it. */
+  appUrl: string;
+  /** Keeps the app registration and consents across restarts; omit for a fresh one. */
+  dataDir?: string;
+  /** The app listens on plain http on loopback in the sandbox; real SuperOffice demands https. */
+  allowHttpWebhooks?: boolean;
+  /** Ticket lifetimes, clock skew and the like; tests shorten them. */
+  settings?: Partial<SoSettings>;
+  /** Webhook retry delays; tests shorten them. */
+  webhookRetryDelaysMs?: number[];
+}
+
+export async function startSuperOfficeSimulator(opts: SuperOfficeSimulatorOptions): Promise<SuperOfficeSimulator> {
+  const store = createSuperOfficeStore({ environment: 'sod', settings: opts.settings });
+  const seed = seedSuperOffice(store, {
+    redirectUris: [`${opts.appUrl}/superoffice/callback`],
+    stateChangeUrl: `${opts.appUrl}/superoffice/state-change`,
+    dataDir: opts.dataDir,
+  });
+  const tenantApi = createTenantApi({
+    authenticate: tenantAuth(store),
+    associates: (ctx) =>
+      store.tenant(ctx) ? store.users(store.tenant(ctx)!).map((a) => ({ associateId: a.associateId, personId: a.personId, name: `${a.firstName} ${a.lastName}`, email: a.email, isAdministrator: a.isAdministrator })) : [],
+    persons: (ctx) =>
+      [...(store.tenant(ctx)?.persons.values() ?? [])].map((p) => ({ personId: p.personId, contactId: p.contactId, name: `${p.firstName} ${p.lastName}`, email: p.emails[0] ?? '' })),
+    webhookDelivery: { allowHttp: opts.allowHttpWebhooks ?? false, ca: opts.ca.certPem, retryDelaysMs: opts.webhookRetryDelaysMs },
+  });
+  const app = express();
+  app.use(createSuperOfficeIdentity(store));
+  app.use(superOfficeControl(store));
+  app.use('/:host/:ctx/api/v1', tenantApi.router);
+  const sim = await startSimulator(app, { https: true, ca: opts.ca });
+  store.setBaseUrl(sim.url);
+  return {
+    url: sim.url,
+    store,
+    seed,
+    api: tenantApi.control,
+    info: () => superOfficeInfo(store, seed.app),
+    async close() {
+      await tenantApi.control.close();
+      await sim.close();
+    },
+  };
+}

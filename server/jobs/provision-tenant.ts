@@ -1,0 +1,78 @@
+// Sets a tenant up in SuperOffice after its install (and whenever asked again): web panels and the
+// activity webhook from manifest/. Idempotent, so it is also how a stopped webhook is re-activated.
+// A tenant that is down is retried after the time SuperOffice suggests; a revoked installation is
+// marked as such and left alone.
+import { z } from 'zod';
+import type { AppManifest } from '../../manifest/manifest.ts';
+import type { Db } from '../db/knex.ts';
+import { loadCredential, saveCredential } from '../db/credentials.ts';
+import type { Keyring } from '../security/secrets.ts';
+import type { SuperOfficeApi } from '../superoffice/api-client.ts';
+import { InstallationRevoked, TenantUnavailable } from '../superoffice/errors.ts';
+import { SYSTEM_TOKEN_KIND, WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
+import { newWebhookSecret, provisionTenant } from '../superoffice/provision.ts';
+import { RetryLaterError } from './errors.ts';
+import type { TaskHandler } from './queue.ts';
+
+export const PROVISION_TENANT_TASK = 'provision-tenant';
+
+const payloadSchema = z.object({ tenantId: z.uuid() });
+
+export interface ProvisionTenantDeps {
+  db: Db;
+  keyring: Keyring;
+  api: SuperOfficeApi;
+  manifest: AppManifest;
+  publicUrl: string;
+}
+
+export function createProvisionTenantTask(deps: ProvisionTenantDeps): TaskHandler {
+  return async (payload, ctx) => {
+    const parsed = payloadSchema.safeParse(payload);
+    if (!parsed.success) {
+      ctx.log.error('provision-tenant: malformed payload dropped');
+      return;
+    }
+    const { tenantId } = parsed.data;
+    const tenant = await deps.db('tenants').where({ id: tenantId }).first('id', 'context_identifier', 'installation_state', 'serial');
+    if (!tenant || tenant.installation_state === 'uninstalled' || tenant.installation_state === 'revoked') {
+      ctx.log.info({ tenantId }, 'provision-tenant: tenant not installed; nothing to do');
+      return;
+    }
+    const ref = (kind: string) => ({ tenantId, ownerType: 'tenant' as const, ownerId: tenantId, kind });
+    const systemToken = await loadCredential(deps.db, deps.keyring, ref(SYSTEM_TOKEN_KIND));
+    if (!systemToken) {
+      ctx.log.error({ tenant: tenant.context_identifier }, 'provision-tenant: no system token stored; reinstall needed');
+      return;
+    }
+    // The secret is stored before SuperOffice sees it: saving the webhook sends a signed test event
+    // that our receiver must already be able to verify.
+    let secret = await loadCredential(deps.db, deps.keyring, ref(WEBHOOK_SECRET_KIND));
+    if (!secret) {
+      secret = newWebhookSecret();
+      await saveCredential(deps.db, deps.keyring, { ...ref(WEBHOOK_SECRET_KIND), secret });
+    }
+    const who = { tenantId, contextIdentifier: tenant.context_identifier as string, systemToken, serial: tenant.serial ?? undefined };
+    try {
+      const result = await deps.api.call(who, (agent) =>
+        provisionTenant(agent, { manifest: deps.manifest, publicUrl: deps.publicUrl, webhookSecret: secret }),
+      );
+      await deps.db('audit_log').insert({
+        tenant_id: tenantId,
+        actor: 'system:provision',
+        action: 'provision',
+        side: 'superoffice',
+        after: JSON.stringify(result),
+      });
+      ctx.log.info({ tenant: tenant.context_identifier, result }, 'provision-tenant: done');
+    } catch (err) {
+      if (err instanceof TenantUnavailable) throw new RetryLaterError(err.retryAfterMs, err.message);
+      if (err instanceof InstallationRevoked) {
+        await deps.db('tenants').where({ id: tenantId }).update({ installation_state: 'revoked', updated_at: deps.db.fn.now() });
+        ctx.log.warn({ tenant: tenant.context_identifier, reason: err.reason }, 'provision-tenant: installation revoked; tenant marked revoked');
+        return;
+      }
+      throw err;
+    }
+  };
+}

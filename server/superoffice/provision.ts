@@ -1,0 +1,97 @@
+// Provisioning a tenant from manifest/: the web panels (found again by ProgId) and one webhook for
+// activity.* (found again by its target URL), each created once and updated in place after that.
+// Running it twice, or after a manifest upgrade, never duplicates a panel or a webhook. It also
+// puts a webhook that SuperOffice stopped (TooManyErrors) back to Active.
+import { randomBytes } from 'node:crypto';
+import { ListAgent, Navigation, UrlEncoding, WebhookAgent, WebhookState, type WebPanelEntity, type Webhook } from '@superoffice/webapi';
+import type { AppManifest } from '../../manifest/manifest.ts';
+import type { AgentFactory } from './api-client.ts';
+
+export interface ProvisionResult {
+  panels: Array<{ progId: string; webPanelId: number; action: 'created' | 'updated' | 'unchanged' }>;
+  webhook: { webhookId: number; action: 'created' | 'updated' | 'unchanged' | 'reactivated' };
+}
+
+export interface ProvisionInput {
+  manifest: AppManifest;
+  /** The app's public URL; panel URLs and the webhook target hang off it. */
+  publicUrl: string;
+  /** The tenant's webhook secret: saved (sealed) by the caller before the webhook, whose test event is signed with it. */
+  webhookSecret: string;
+}
+
+export function newWebhookSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const join = (base: string, rel: string) => `${base.replace(/\/+$/, '')}/${rel.replace(/^\/+/, '')}`;
+
+function panelFields(p: AppManifest['webPanels'][number], publicUrl: string): Partial<WebPanelEntity> {
+  return {
+    name: p.name,
+    tooltip: p.tooltip,
+    progId: p.progId,
+    url: join(publicUrl, p.url),
+    visibleIn: Navigation[p.visibleIn],
+    urlEncoding: UrlEncoding[p.urlEncoding],
+    deleted: false,
+    onCentral: true,
+    onSalesMarketingWeb: true,
+    alwaysReloadOnShow: false,
+  };
+}
+
+/** True when every field we manage already has the value we want. */
+function same(current: object, wanted: object): boolean {
+  const c = current as Record<string, unknown>;
+  return Object.entries(wanted).every(([k, v]) =>
+    Array.isArray(v) ? JSON.stringify([...(c[k] as unknown[] ?? [])].sort()) === JSON.stringify([...v].sort()) : c[k] === v,
+  );
+}
+
+export async function provisionTenant(agent: AgentFactory, input: ProvisionInput): Promise<ProvisionResult> {
+  const lists = agent(ListAgent);
+  const panels: ProvisionResult['panels'] = [];
+  for (const p of input.manifest.webPanels) {
+    const wanted = panelFields(p, input.publicUrl);
+    const existing = await lists.getWebPanelByProgIdAsync(p.progId).catch(() => null);
+    if (existing?.webPanelId) {
+      if (same(existing, wanted)) {
+        panels.push({ progId: p.progId, webPanelId: existing.webPanelId, action: 'unchanged' });
+        continue;
+      }
+      const saved = await lists.saveWebPanelEntityAsync({ ...existing, ...wanted } as WebPanelEntity);
+      panels.push({ progId: p.progId, webPanelId: saved.webPanelId ?? existing.webPanelId, action: 'updated' });
+    } else {
+      const blank = await lists.createDefaultWebPanelEntityAsync();
+      const saved = await lists.saveWebPanelEntityAsync({ ...blank, ...wanted } as WebPanelEntity);
+      panels.push({ progId: p.progId, webPanelId: saved.webPanelId ?? 0, action: 'created' });
+    }
+  }
+
+  const hooks = agent(WebhookAgent);
+  const targetUrl = join(input.publicUrl, input.manifest.webhook.targetPath);
+  const wantedHook: Partial<Webhook> = {
+    name: input.manifest.webhook.name,
+    events: input.manifest.webhook.events,
+    targetUrl,
+    secret: input.webhookSecret,
+    type: 'webhook',
+  };
+  // Unknown: no filter on state; a stopped webhook of ours must be found too.
+  const all = (await hooks.getAllWebhooksAsync('', '', WebhookState.Unknown)) ?? [];
+  // Ours is the one that posts to our target; a second (say, from an old manual setup) is left alone.
+  const existing = all.find((h) => h.targetUrl === targetUrl);
+  let webhook: ProvisionResult['webhook'];
+  if (existing?.webhookId) {
+    const stopped = existing.state !== WebhookState.Active;
+    // The secret is not read back from SuperOffice, so it is always written: we may have a new one.
+    const saved = await hooks.saveWebhookAsync({ ...existing, ...wantedHook, state: WebhookState.Active } as Webhook);
+    webhook = { webhookId: saved.webhookId ?? existing.webhookId, action: stopped ? 'reactivated' : 'updated' };
+  } else {
+    const blank = await hooks.createDefaultWebhookAsync();
+    const saved = await hooks.saveWebhookAsync({ ...blank, ...wantedHook, state: WebhookState.Active } as Webhook);
+    webhook = { webhookId: saved.webhookId ?? 0, action: 'created' };
+  }
+  return { panels, webhook };
+}
