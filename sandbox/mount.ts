@@ -7,6 +7,9 @@ import { loadManifest } from '../manifest/manifest.ts';
 import { loadOrCreateCa } from './ca.ts';
 import { sandboxRouter } from './router.ts';
 import { startSuperOfficeSimulator, type SuperOfficeSimulator } from './superoffice/simulator.ts';
+import { installDemoTenant } from './demo-install.ts';
+import type { Db } from '../server/db/knex.ts';
+import type { InstallDeps, Installed } from '../server/superoffice/install.ts';
 
 export interface StartSandboxOptions {
   dataDir: string;
@@ -26,6 +29,8 @@ export interface Sandbox {
     privateKeyPem: string;
   };
   superofficeSimulator: SuperOfficeSimulator;
+  /** Installs the app for the demo tenant through the consent flow, unless it is installed. */
+  installDemoTenant(db: Db, deps: InstallDeps, fetchFn: typeof fetch): Promise<Installed | undefined>;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       privateKeyPem: so.seed.privateKeyPem,
     },
     superofficeSimulator: so,
+    installDemoTenant: (db, deps, fetchFn) => installDemoTenant(db, deps, so, fetchFn),
     close: () => so.close(),
   };
 }

@@ -112,13 +112,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       : {},
   });
 
+  const installDeps = superoffice && { db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, queue, fetch: superoffice.fetch };
   const routers: Router[] = [];
   if (config.role !== 'worker') {
     routers.push(panelsRouter(resolve(ROOT, 'dist/client')));
     routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
-    if (superoffice) {
-      routers.push(superOfficeInstallRouter({ db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, queue, fetch: superoffice.fetch }));
-    }
+    if (installDeps) routers.push(superOfficeInstallRouter(installDeps));
     if (sandbox) routers.push(sandbox.router);
   }
   listener.setHandler(
@@ -138,6 +137,10 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     if (applied.length) log.info({ applied }, 'migrations applied');
     await queue.start();
     checks.splice(1, 1, { name: 'queue', check: () => queue.check() });
+    if (sandbox && installDeps) {
+      const installed = await sandbox.installDemoTenant(db, installDeps, superoffice!.fetch);
+      if (installed) log.info({ tenant: installed.contextIdentifier }, 'sandbox: demo tenant installed; provisioning queued');
+    }
   })();
   ready.catch((err) => log.error({ err }, 'start-up failed'));
 

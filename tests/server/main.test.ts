@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import pg from 'pg';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { createTestDatabase } from '../helpers/db.ts';
 import { startAppProcess, waitForStatus } from '../helpers/app-process.ts';
 import { freePort } from '../../server/net/free-port.ts';
@@ -78,6 +79,30 @@ test('the sandbox starts on a given database, serves its pages and stops cleanly
     assert.match(shell.headers.get('content-type') ?? '', /text\/html/);
     const info = await (await fetch(`${url}/sandbox/info`)).json();
     assert.match(info.caCert, /BEGIN CERTIFICATE/);
+    // The SuperOffice simulator's demo tenant, with a ticket that works on its API as it is.
+    const [so] = info.superoffice.tenants;
+    assert.equal(so.contextIdentifier, 'Cust12345');
+    assert.match(so.webApiUrl, /^https:\/\/localhost:\d+\/sod\d+\/Cust12345\/api\/$/);
+    assert.ok(so.users.length >= 4 && so.users.some((u: { isAdministrator: boolean }) => u.isAdministrator));
+    const trusting = new Agent({ connect: { ca: info.caCert } });
+    try {
+      const principal = await undiciFetch(`${so.webApiUrl}v1/User/currentPrincipal`, {
+        headers: { authorization: `SOTicket ${so.ticket}`, 'so-apptoken': so.appToken, accept: 'application/json' },
+        dispatcher: trusting,
+      });
+      assert.equal(principal.status, 200);
+    } finally {
+      await trusting.close();
+    }
+    // The sandbox installed the app for its demo tenant through the consent flow.
+    const c = new pg.Client({ connectionString: tdb.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query("select installation_state from tenants where context_identifier = 'Cust12345'");
+      assert.deepEqual(rows, [{ installation_state: 'active' }]);
+    } finally {
+      await c.end();
+    }
     const missing = await fetch(`${url}/no-such-route`);
     assert.equal(missing.status, 404);
     assert.equal((await missing.json()).error, 'not_found');
