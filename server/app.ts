@@ -21,6 +21,7 @@ import { listen } from './http/listen.ts';
 import { panelsRouter } from './http/panels.ts';
 import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { superOfficeInstallRouter } from './http/superoffice-install.ts';
+import { superOfficeStateChangeRouter } from './http/superoffice-state-change.ts';
 import { createProvisionTenantTask, PROVISION_TENANT_TASK } from './jobs/provision-tenant.ts';
 import { createSuperOfficeServices, identityBaseUrlFor, type SuperOfficeSettings } from './superoffice/services.ts';
 import { loadManifest } from '../manifest/manifest.ts';
@@ -118,6 +119,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     routers.push(panelsRouter(resolve(ROOT, 'dist/client')));
     routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
     if (installDeps) routers.push(superOfficeInstallRouter(installDeps));
+    if (superoffice) {
+      routers.push(
+        superOfficeStateChangeRouter({ db, keys: superoffice.keys, states: superoffice.states, clientId: superoffice.settings.clientId }),
+      );
+    }
     if (sandbox) routers.push(sandbox.router);
   }
   listener.setHandler(
