@@ -23,6 +23,8 @@ import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { superOfficeInstallRouter } from './http/superoffice-install.ts';
 import { superOfficeStateChangeRouter } from './http/superoffice-state-change.ts';
 import { createProvisionTenantTask, PROVISION_TENANT_TASK } from './jobs/provision-tenant.ts';
+import { createReconcileTenantTask, RECONCILE_TENANT_TASK } from './jobs/reconcile-tenant.ts';
+import { createReconcileAllTask, RECONCILE_ALL_TASK, RECONCILE_CRONTAB } from './jobs/reconcile-all.ts';
 import { createSuperOfficeServices, identityBaseUrlFor, type SuperOfficeSettings } from './superoffice/services.ts';
 import { loadManifest } from '../manifest/manifest.ts';
 import type { Sandbox } from '../sandbox/mount.ts';
@@ -102,15 +104,25 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       : undefined;
   const superoffice = soSettings && createSuperOfficeServices(soSettings, { publicUrl: url, extraCaPem: sandbox?.caPem });
 
-  const queue = createQueue({
+  // Tasks enqueue follow-up jobs; they reach the queue through this late-bound view of it.
+  const enqueuer: Pick<Queue, 'enqueue' | 'enqueueLinkSync'> = {
+    enqueue: (...a) => queue.enqueue(...a),
+    enqueueLinkSync: (...a) => queue.enqueueLinkSync(...a),
+  };
+  const queue: Queue = createQueue({
     db,
     databaseUrl,
     log: log.child({ component: 'queue' }),
     concurrency: config.WORKER_CONCURRENCY,
     runWorker: config.role !== 'web',
     tasks: superoffice
-      ? { [PROVISION_TENANT_TASK]: createProvisionTenantTask({ db, keyring, api: superoffice.api, manifest: loadManifest(), publicUrl: url }) }
+      ? {
+          [PROVISION_TENANT_TASK]: createProvisionTenantTask({ db, keyring, api: superoffice.api, manifest: loadManifest(), publicUrl: url }),
+          [RECONCILE_TENANT_TASK]: createReconcileTenantTask({ db, keyring, api: superoffice.api, queue: enqueuer }),
+          [RECONCILE_ALL_TASK]: createReconcileAllTask({ db, queue: enqueuer }),
+        }
       : {},
+    crontab: superoffice ? RECONCILE_CRONTAB : '',
   });
 
   const installDeps = superoffice && { db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, queue, fetch: superoffice.fetch };

@@ -11,6 +11,7 @@ import pg from 'pg';
 import {
   Logger as GraphileLogger,
   makeWorkerUtils,
+  parseCrontab,
   run,
   runMigrations,
   type JobHelpers,
@@ -84,6 +85,9 @@ export interface QueueOptions {
   /** How often idle workers look for due jobs that no notification announced (default 1000 ms). */
   pollIntervalMs?: number;
   recovery?: Partial<RecoveryTimings>;
+  /** graphile-worker crontab lines (periodic jobs); every worker node runs the same schedule and
+   * graphile-worker makes sure each tick runs once. */
+  crontab?: string;
 }
 
 export interface EnqueueOptions {
@@ -342,7 +346,7 @@ export function createQueue(opts: QueueOptions): Queue {
         logger: gLogger,
         events,
         taskList: taskList(),
-        parsedCronItems: [],
+        parsedCronItems: parseCrontab(opts.crontab ?? ''),
       });
       runner.promise.catch((err: Error) => {
         runnerError = err.message;

@@ -1,0 +1,30 @@
+// The crontab's fan-out for reconciliation (see reconcile-tenant.ts): one reconcile-tenant job per
+// installed tenant, at most one pending each.
+import type { Db } from '../db/knex.ts';
+import type { Queue, TaskHandler } from './queue.ts';
+import { NOT_INSTALLED, RECONCILE_TENANT_TASK } from './reconcile-tenant.ts';
+
+export const RECONCILE_ALL_TASK = 'reconcile-all';
+/** How often every tenant is reconciled: the most a lost webhook can delay a sync. */
+export const RECONCILE_INTERVAL_MINUTES = 5;
+/**
+ * graphile-worker crontab line for the fan-out. The job key keeps one pending fan-out at most if
+ * workers were down for a while; `max=1`: a failed fan-out simply waits for the next tick.
+ */
+export const RECONCILE_CRONTAB = `*/${RECONCILE_INTERVAL_MINUTES} * * * * ${RECONCILE_ALL_TASK} ?max=1&jobKey=${RECONCILE_ALL_TASK}`;
+
+export interface ReconcileAllDeps {
+  db: Db;
+  queue: Pick<Queue, 'enqueue'>;
+}
+
+export function createReconcileAllTask(deps: ReconcileAllDeps): TaskHandler {
+  return async (_payload, ctx) => {
+    const tenants: { id: string }[] = await deps.db('tenants').whereNotIn('installation_state', NOT_INSTALLED).select('id');
+    for (const { id } of tenants) {
+      // The queue name keeps two runs of one tenant from overlapping (a slow run and the next tick).
+      await deps.queue.enqueue(RECONCILE_TENANT_TASK, { tenantId: id }, { jobKey: `reconcile:${id}`, jobKeyMode: 'preserve_run_at', queueName: `reconcile:${id}` });
+    }
+    ctx.log.info({ tenants: tenants.length }, 'reconcile-all: enqueued');
+  };
+}

@@ -1,0 +1,103 @@
+// Reconciliation: the safety net under SuperOffice webhooks. Every RECONCILE_INTERVAL_MINUTES,
+// `reconcile-all` fans out one `reconcile-tenant` per installed tenant, which reads what changed in
+// FindAppointment since the tenant's watermark and asks for a sync of each affected link, so a lost
+// webhook delivery costs at most one interval. The link's sync job finds the actual differences;
+// here we only decide which links to wake.
+//
+// Watermark order matters: the next watermark is taken (now minus an overlap for clock skew
+// between us and SuperOffice and for rows committed while we read) before reading, and stored only
+// after every enqueue succeeded, so a crash or a deferral re-reads rather than loses changes.
+import { z } from 'zod';
+import type { Db } from '../db/knex.ts';
+import { loadCredential } from '../db/credentials.ts';
+import { findLinkForAppointment } from '../db/links.ts';
+import type { Keyring } from '../security/secrets.ts';
+import type { SuperOfficeApi } from '../superoffice/api-client.ts';
+import { SYSTEM_TOKEN_KIND } from '../superoffice/credential-kinds.ts';
+import { InstallationRevoked, TenantUnavailable } from '../superoffice/errors.ts';
+import { changedAppointments, type TenantCall } from '../superoffice/reconcile.ts';
+import { RetryLaterError } from './errors.ts';
+import type { Queue, TaskHandler } from './queue.ts';
+
+export const RECONCILE_TENANT_TASK = 'reconcile-tenant';
+
+/** Default overlap between runs; re-reading a few minutes costs a few redundant (debounced) syncs. */
+export const RECONCILE_OVERLAP_MS = 2 * 60_000;
+const WATERMARK = 'superoffice:appointments';
+
+/** Tenants worth a reconciliation: installed and not cut off. */
+export const NOT_INSTALLED = ['uninstalled', 'revoked'];
+
+const payloadSchema = z.object({ tenantId: z.uuid() });
+
+export interface ReconcileTenantDeps {
+  db: Db;
+  keyring: Keyring;
+  api: SuperOfficeApi;
+  queue: Pick<Queue, 'enqueueLinkSync'>;
+  /** Default RECONCILE_OVERLAP_MS. */
+  overlapMs?: number;
+  now?: () => Date;
+}
+
+export function createReconcileTenantTask(deps: ReconcileTenantDeps): TaskHandler {
+  const overlapMs = deps.overlapMs ?? RECONCILE_OVERLAP_MS;
+  const now = deps.now ?? (() => new Date());
+  return async (payload, ctx) => {
+    const parsed = payloadSchema.safeParse(payload);
+    if (!parsed.success) {
+      ctx.log.error('reconcile-tenant: malformed payload dropped');
+      return;
+    }
+    const { tenantId } = parsed.data;
+    const tenant = await deps.db('tenants')
+      .where({ id: tenantId })
+      .first('id', 'context_identifier', 'installation_state', 'serial', 'installed_at', 'created_at');
+    if (!tenant || NOT_INSTALLED.includes(tenant.installation_state as string)) {
+      ctx.log.info({ tenantId }, 'reconcile-tenant: tenant not installed; nothing to do');
+      return;
+    }
+    const systemToken = await loadCredential(deps.db, deps.keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND });
+    if (!systemToken) {
+      ctx.log.error({ tenant: tenant.context_identifier }, 'reconcile-tenant: no system token stored; reinstall needed');
+      return;
+    }
+    const stored = await deps.db('tenant_watermarks').where({ tenant_id: tenantId, name: WATERMARK }).first('value');
+    // First run: nothing before the install needs catching up (links start with a full sync).
+    const since: Date = stored ? new Date(stored.value) : new Date(new Date(tenant.installed_at ?? tenant.created_at).getTime() - overlapMs);
+    const candidate = new Date(now().getTime() - overlapMs);
+    // Never backwards: a clock step back must not re-read days, nor may runs closer than the overlap.
+    const next = candidate > since ? candidate : since;
+
+    const who = { tenantId, contextIdentifier: tenant.context_identifier as string, systemToken, serial: tenant.serial ?? undefined };
+    const call: TenantCall = (fn) => deps.api.call(who, fn);
+    const woken = new Set<string>();
+    let changes = 0;
+    try {
+      for await (const page of changedAppointments(call, since)) {
+        // Handed back or taken over: stop before storing a watermark for work not done.
+        ctx.signal.throwIfAborted();
+        changes += page.length;
+        for (const c of page) {
+          const linkId = await findLinkForAppointment(deps.db, tenantId, c.associateId, c.appointmentId);
+          if (!linkId || woken.has(linkId)) continue;
+          await deps.queue.enqueueLinkSync(tenantId, linkId, { reason: 'reconcile' });
+          woken.add(linkId);
+        }
+      }
+    } catch (err) {
+      if (err instanceof TenantUnavailable) throw new RetryLaterError(err.retryAfterMs, err.message);
+      if (err instanceof InstallationRevoked) {
+        await deps.db('tenants').where({ id: tenantId }).update({ installation_state: 'revoked', updated_at: deps.db.fn.now() });
+        ctx.log.warn({ tenant: tenant.context_identifier, reason: err.reason }, 'reconcile-tenant: installation revoked; tenant marked revoked');
+        return;
+      }
+      throw err;
+    }
+    await deps.db('tenant_watermarks')
+      .insert({ tenant_id: tenantId, name: WATERMARK, value: next, updated_at: deps.db.fn.now() })
+      .onConflict(['tenant_id', 'name'])
+      .merge(['value', 'updated_at']);
+    ctx.log.info({ tenant: tenant.context_identifier, changes, links: woken.size }, 'reconcile-tenant: done');
+  };
+}

@@ -1,0 +1,89 @@
+// What changed in a tenant's appointments since a watermark, read from the FindAppointment archive:
+// the safety net under webhooks (a lost delivery costs at most one reconciliation interval).
+//
+// Two scans, because updatedDate stays 0001-01-01 until a row's first update, so a new appointment
+// is only visible through registeredDate; archive restrictions join with `and` only, so the `or`
+// is two queries whose results are merged here. Each scan pages by primary key (keyset, not page
+// numbers): rows that change while we read would shift offset pages and skip others.
+import { ArchiveAgent, type ArchiveListItem } from '@superoffice/webapi';
+import type { AgentFactory } from './api-client.ts';
+
+export interface ChangedAppointment {
+  appointmentId: number;
+  /** The owner; undefined when SuperOffice did not say. */
+  associateId: number | undefined;
+  /** Last change as the archive reports it (updated, else registered); second precision. */
+  updated: Date | undefined;
+}
+
+/** Runs one SuperOffice request for the tenant (SuperOfficeApi.call bound to it). */
+export type TenantCall = <T>(fn: (agent: AgentFactory) => Promise<T>) => Promise<T>;
+
+const COLUMNS = 'appointmentId,associateId,updatedDate,registeredDate';
+const DEFAULT_PAGE_SIZE = 200;
+
+/** Archive date literal: UTC wall time, which is how registeredDate/updatedDate are stored. */
+function archiveTime(d: Date): string {
+  return d.toISOString().replace(/Z$/, '');
+}
+
+function cell(item: ArchiveListItem, name: string): string | undefined {
+  const data = (item.columnData ?? {}) as Record<string, unknown>;
+  // The SDK may or may not re-case dictionary keys; match column names case-insensitively.
+  const key = Object.keys(data).find((k) => k.toLowerCase() === name.toLowerCase());
+  const c = key === undefined ? undefined : (data[key] as { displayValue?: unknown; DisplayValue?: unknown } | undefined);
+  const v = c?.displayValue ?? c?.DisplayValue;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** "[I:63]" → 63. */
+function intValue(v: string | undefined): number | undefined {
+  const m = v && /^\[I:(-?\d+)\]$/.exec(v);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** "[DT:MM/dd/yyyy HH:mm:ss.fffffff]" (UTC for these columns) → Date; year 1 means never. */
+function dateValue(v: string | undefined): Date | undefined {
+  const m = v && /^\[DT:(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\]$/.exec(v);
+  if (!m || m[3] === '0001') return undefined;
+  return new Date(Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
+function toChange(item: ArchiveListItem): ChangedAppointment {
+  const id = item.primaryKey ?? intValue(cell(item, 'appointmentId'));
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error('FindAppointment returned a row without a primary key');
+  const updated = dateValue(cell(item, 'updatedDate'));
+  const registered = dateValue(cell(item, 'registeredDate'));
+  return { appointmentId: id, associateId: intValue(cell(item, 'associateId')), updated: updated ?? registered };
+}
+
+/**
+ * Pages of appointments registered or updated after `since`, each appointment once. A page is one
+ * archive request; the caller may act on each page before the next is read.
+ */
+export async function* changedAppointments(
+  call: TenantCall,
+  since: Date,
+  opts: { pageSize?: number } = {},
+): AsyncGenerator<ChangedAppointment[]> {
+  const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+  const seen = new Set<number>();
+  for (const dateColumn of ['registeredDate', 'updatedDate']) {
+    let after = 0;
+    for (;;) {
+      const restriction = `${dateColumn} afterTime '${archiveTime(since)}' and appointmentId > ${after}`;
+      const rows = await call((agent) =>
+        agent(ArchiveAgent).getArchiveListByColumns2Async('FindAppointment', COLUMNS, 'appointmentId asc', restriction, 'appointment', 0, pageSize),
+      );
+      const page = rows.map(toChange);
+      const fresh = page.filter((c) => !seen.has(c.appointmentId));
+      for (const c of fresh) seen.add(c.appointmentId);
+      if (fresh.length > 0) yield fresh;
+      if (page.length < pageSize) break;
+      const last = page[page.length - 1]!.appointmentId;
+      // A provider that ignored the keyset restriction would loop for ever.
+      if (last <= after) throw new Error('FindAppointment did not page by appointmentId');
+      after = last;
+    }
+  }
+}

@@ -1,0 +1,167 @@
+// End to end against the whole SuperOffice simulator: a webhook delivery SuperOffice thinks it made
+// but our receiver never saw is caught by the reconciliation (FindAppointment since a watermark),
+// which wakes the owner's link; the watermark moves only forward and only after the enqueues, and
+// a tenant in maintenance defers the run without losing the change.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { loadManifest } from '../../manifest/manifest.ts';
+import { saveCredential } from '../../server/db/credentials.ts';
+import { createHttpApp } from '../../server/http/app.ts';
+import { superOfficeWebhookRouter } from '../../server/http/superoffice-webhook.ts';
+import { RetryLaterError } from '../../server/jobs/errors.ts';
+import { createProvisionTenantTask } from '../../server/jobs/provision-tenant.ts';
+import { createQueue, type Queue, type TaskContext } from '../../server/jobs/queue.ts';
+import { createReconcileTenantTask, RECONCILE_TENANT_TASK } from '../../server/jobs/reconcile-tenant.ts';
+import { createReconcileAllTask, RECONCILE_CRONTAB } from '../../server/jobs/reconcile-all.ts';
+import { createLogger } from '../../server/log.ts';
+import { createKeyring } from '../../server/security/secrets.ts';
+import { SYSTEM_TOKEN_KIND } from '../../server/superoffice/credential-kinds.ts';
+import { createSuperOfficeServices, type SuperOfficeServices } from '../../server/superoffice/services.ts';
+import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
+import { startSuperOfficeSim, type SuperOfficeSim } from '../helpers/superoffice-sim.ts';
+
+const keyring = createKeyring(`k1:${Buffer.alloc(32, 4).toString('base64')}`);
+const CTX = 'Cust12345';
+let so: SuperOfficeSim;
+let t: MigratedDatabase;
+let queue: Queue;
+let server: Server;
+let services: SuperOfficeServices;
+let tenantId: string;
+let linkId: string;
+
+const ctx = (): TaskContext => ({ jobId: '1', attempt: 1, maxAttempts: 1, deferrals: 0, signal: new AbortController().signal, log: createLogger('silent') });
+
+before(async () => {
+  t = await migratedDatabase();
+  queue = createQueue({ databaseUrl: t.url, db: t.db, log: createLogger('silent'), concurrency: 1, runWorker: false });
+  await queue.start();
+  // Our receiver is real, so that "never recorded" below means the delivery was lost, not refused.
+  let handler: Parameters<typeof createServer>[1] = (_q, r) => r.end();
+  server = createServer((q, r) => handler!(q, r)).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  so = await startSuperOfficeSim({ appUrl, webhookRetryDelaysMs: [50, 50] });
+  handler = createHttpApp({
+    config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
+    log: createLogger('silent'),
+    readiness: () => [],
+    routers: [superOfficeWebhookRouter({ db: t.db, keyring, queue })],
+  }) as unknown as Parameters<typeof createServer>[1];
+  services = createSuperOfficeServices(
+    { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: so.seed.privateKeyPem },
+    { publicUrl: appUrl, extraCaPem: so.caPem },
+  );
+  [{ id: tenantId }] = await t.db('tenants').insert({ context_identifier: CTX, installation_state: 'active', serial: so.tenant.serial }).returning('id');
+  await saveCredential(t.db, keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND, secret: so.systemToken });
+  const [{ id: profileId }] = await t.db('profiles').insert({ tenant_id: tenantId, name: 'M365', calendar_system: 'graph' }).returning('id');
+  [{ id: linkId }] = await t.db('links').insert({ tenant_id: tenantId, profile_id: profileId, associate_id: 5, mailbox: 'ada@demo.example', state: 'active' }).returning('id');
+  // The activity webhook, so that deliveries exist to be lost.
+  await createProvisionTenantTask({ db: t.db, keyring, api: services.api, manifest: loadManifest(), publicUrl: appUrl })({ tenantId }, ctx());
+});
+
+after(async () => {
+  await so.close();
+  await new Promise<void>((r) => server.close(() => r()));
+  await queue.stop(1000);
+  await t.close();
+});
+
+// No overlap: the assertions below tell "re-read" from "not re-read" on a quiet tenant.
+const reconcile = () => createReconcileTenantTask({ db: t.db, keyring, api: services.api, queue, overlapMs: 0 })({ tenantId }, ctx());
+// The public jobs view hides payloads; the reason is only in the private table.
+const linkJobs = () => t.db('graphile_worker._private_jobs').where({ key: `sync-link:${linkId}` }).select('payload');
+/** As if the link's sync ran: its pending job is gone. */
+const drainLinkJobs = () => t.db.raw('select graphile_worker.remove_job(?)', [`sync-link:${linkId}`]);
+const watermark = async () => (await t.db('tenant_watermarks').where({ tenant_id: tenantId }).first('value'))?.value as Date | undefined;
+
+function lostEdit(): number {
+  so.simulator.api.injectWebhookFaults(CTX, { drop: 1 });
+  const created = so.simulator.api.editAsUser(CTX, 5, { op: 'create', appointment: { StartDate: '2026-12-02T09:00:00Z', EndDate: '2026-12-02T10:00:00Z', Description: 'Lost' } });
+  return Number(created?.AppointmentId);
+}
+
+test('an appointment whose webhooks were lost is found by the reconciliation, which wakes its owner\'s link', async () => {
+  so.simulator.api.injectWebhookFaults(CTX, { drop: 2 });
+  // Ada (5) creates it, Bob (6) updates it: both deliveries are dropped.
+  const created = so.simulator.api.editAsUser(CTX, 5, { op: 'create', appointment: { StartDate: '2026-12-01T09:00:00Z', EndDate: '2026-12-01T10:00:00Z', Description: 'Pilot review' } });
+  const id = Number(created?.AppointmentId);
+  assert.ok(id > 0);
+  so.simulator.api.editAsUser(CTX, 6, { op: 'update', appointmentId: id, changes: { Description: 'Pilot review (moved)' } });
+  await so.simulator.api.idle();
+  const lost = so.simulator.api.deliveries(CTX).filter((d) => d.primaryKey === id);
+  assert.deepEqual(lost.map((d) => [d.event, d.outcome]), [['activity.created', 'dropped'], ['activity.changed', 'dropped']]);
+  assert.equal((await t.db('inbound_events').where({ tenant_id: tenantId }).whereNot({ event_type: 'test' })).length, 0);
+  assert.equal((await linkJobs()).length, 0);
+
+  const beforeRun = new Date();
+  await reconcile();
+  const jobs = await linkJobs();
+  assert.equal(jobs.length, 1);
+  assert.deepEqual(jobs[0]!.payload, { tenantId, linkId, reason: 'reconcile' });
+  const w = await watermark();
+  assert.ok(w && w >= new Date(beforeRun.getTime() - 1000), `watermark ${w?.toISOString()}`);
+});
+
+test('the next run moves the watermark on and re-enqueues nothing old; a new change wakes the link again', async () => {
+  const first = (await watermark())!;
+  await drainLinkJobs();
+  assert.equal((await linkJobs()).length, 0);
+  await reconcile();
+  assert.equal((await linkJobs()).length, 0, 'nothing changed since the last run');
+  const second = (await watermark())!;
+  assert.ok(second > first, `${second.toISOString()} > ${first.toISOString()}`);
+
+  // A change of someone without a link wakes nobody; Ada's own does.
+  so.simulator.api.editAsUser(CTX, 7, { op: 'create', appointment: { StartDate: '2026-12-03T09:00:00Z', EndDate: '2026-12-03T10:00:00Z', Description: 'Not ours' } });
+  await so.simulator.api.idle();
+  await reconcile();
+  assert.equal((await linkJobs()).length, 0);
+  lostEdit();
+  await so.simulator.api.idle();
+  await reconcile();
+  assert.equal((await linkJobs()).length, 1);
+  await drainLinkJobs();
+});
+
+test('a tenant in maintenance defers the run (RetryLaterError) and loses no change once running again', async () => {
+  const before = (await watermark())!;
+  lostEdit();
+  await so.simulator.api.idle();
+  so.tenant.state = 'OfflineMaintenance';
+  try {
+    services.states.forget(CTX);
+    await assert.rejects(reconcile(), (e: Error) => e instanceof RetryLaterError);
+    assert.equal((await watermark())!.getTime(), before.getTime(), 'watermark kept');
+    assert.equal((await linkJobs()).length, 0);
+  } finally {
+    so.tenant.state = 'Running';
+    services.states.forget(CTX);
+  }
+  await reconcile();
+  assert.equal((await linkJobs()).length, 1);
+  assert.ok((await watermark())! > before);
+  await drainLinkJobs();
+});
+
+test('reconcile-all enqueues one reconcile-tenant per installed tenant, keyed by tenant', async () => {
+  await t.db('tenants').insert({ context_identifier: 'Cust99999', installation_state: 'uninstalled' });
+  const all = createReconcileAllTask({ db: t.db, queue });
+  await all({}, ctx());
+  await all({}, ctx());
+  const jobs = await t.db('graphile_worker._private_jobs')
+    .join('graphile_worker._private_tasks as tasks', 'tasks.id', '_private_jobs.task_id')
+    .where({ 'tasks.identifier': RECONCILE_TENANT_TASK })
+    .select('key', 'payload');
+  assert.deepEqual(jobs, [{ key: `reconcile:${tenantId}`, payload: { tenantId } }]);
+  assert.match(RECONCILE_CRONTAB, /^\*\/\d+ \* \* \* \* reconcile-all\b/);
+});
+
+test('the reconciliation crontab parses as graphile-worker reads it', async () => {
+  const { parseCrontab } = await import('graphile-worker');
+  const [item] = parseCrontab(RECONCILE_CRONTAB);
+  assert.equal(item?.task, 'reconcile-all');
+  assert.equal(item?.options.jobKey, 'reconcile-all');
+});
