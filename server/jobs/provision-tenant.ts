@@ -1,5 +1,6 @@
-// Sets a tenant up in SuperOffice after its install (and whenever asked again): web panels and the
-// activity webhook from manifest/. Idempotent, so it is also how a stopped webhook is re-activated.
+// Sets a tenant up in SuperOffice after its install, and again with every reconciliation round:
+// web panels and the activity webhook from manifest/. Idempotent (an unchanged tenant costs four
+// reads), so it is also how a webhook SuperOffice stopped (TooManyErrors) is re-activated.
 // A tenant that is down is retried after the time SuperOffice suggests; a revoked installation is
 // marked as such and left alone.
 import { z } from 'zod';
@@ -48,6 +49,7 @@ export function createProvisionTenantTask(deps: ProvisionTenantDeps): TaskHandle
     // The secret is stored before SuperOffice sees it: saving the webhook sends a signed test event
     // that our receiver must already be able to verify.
     let secret = await loadCredential(deps.db, deps.keyring, ref(WEBHOOK_SECRET_KIND));
+    const secretIsNew = !secret;
     if (!secret) {
       secret = newWebhookSecret();
       await saveCredential(deps.db, deps.keyring, { ...ref(WEBHOOK_SECRET_KIND), secret });
@@ -55,7 +57,7 @@ export function createProvisionTenantTask(deps: ProvisionTenantDeps): TaskHandle
     const who = { tenantId, contextIdentifier: tenant.context_identifier as string, systemToken, serial: tenant.serial ?? undefined };
     try {
       const result = await deps.api.call(who, (agent) =>
-        provisionTenant(agent, { manifest: deps.manifest, publicUrl: deps.publicUrl, webhookSecret: secret }),
+        provisionTenant(agent, { manifest: deps.manifest, publicUrl: deps.publicUrl, webhookSecret: secret, webhookSecretIsNew: secretIsNew }),
       );
       await deps.db('audit_log').insert({
         tenant_id: tenantId,

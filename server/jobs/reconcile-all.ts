@@ -1,7 +1,8 @@
-// The crontab's fan-out for reconciliation (see reconcile-tenant.ts): one reconcile-tenant job per
-// installed tenant, at most one pending each.
+// The crontab's fan-out for reconciliation (see reconcile-tenant.ts): per installed tenant, one
+// reconcile-tenant job and one provisioning check, at most one pending of each.
 import type { Db } from '../db/knex.ts';
 import type { Queue, TaskHandler } from './queue.ts';
+import { PROVISION_TENANT_TASK } from './provision-tenant.ts';
 import { NOT_INSTALLED, RECONCILE_TENANT_TASK } from './reconcile-tenant.ts';
 
 export const RECONCILE_ALL_TASK = 'reconcile-all';
@@ -24,6 +25,8 @@ export function createReconcileAllTask(deps: ReconcileAllDeps): TaskHandler {
     for (const { id } of tenants) {
       // The queue name keeps two runs of one tenant from overlapping (a slow run and the next tick).
       await deps.queue.enqueue(RECONCILE_TENANT_TASK, { tenantId: id }, { jobKey: `reconcile:${id}`, jobKeyMode: 'preserve_run_at', queueName: `reconcile:${id}` });
+      // Also checks the panels and re-activates a webhook SuperOffice stopped after too many errors.
+      await deps.queue.enqueue(PROVISION_TENANT_TASK, { tenantId: id }, { jobKey: `provision:${id}`, jobKeyMode: 'preserve_run_at' });
     }
     ctx.log.info({ tenants: tenants.length }, 'reconcile-all: enqueued');
   };

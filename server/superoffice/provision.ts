@@ -18,6 +18,8 @@ export interface ProvisionInput {
   publicUrl: string;
   /** The tenant's webhook secret: saved (sealed) by the caller before the webhook, whose test event is signed with it. */
   webhookSecret: string;
+  /** True when the secret was just made: SuperOffice does not show a stored secret, so only then must it be written. */
+  webhookSecretIsNew: boolean;
 }
 
 export function newWebhookSecret(): string {
@@ -85,9 +87,14 @@ export async function provisionTenant(agent: AgentFactory, input: ProvisionInput
   let webhook: ProvisionResult['webhook'];
   if (existing?.webhookId) {
     const stopped = existing.state !== WebhookState.Active;
-    // The secret is not read back from SuperOffice, so it is always written: we may have a new one.
-    const saved = await hooks.saveWebhookAsync({ ...existing, ...wantedHook, state: WebhookState.Active } as Webhook);
-    webhook = { webhookId: saved.webhookId ?? existing.webhookId, action: stopped ? 'reactivated' : 'updated' };
+    const { secret: _s, ...visible } = wantedHook;
+    if (!stopped && !input.webhookSecretIsNew && same(existing, visible)) {
+      // Saving would send SuperOffice's test event again for nothing.
+      webhook = { webhookId: existing.webhookId, action: 'unchanged' };
+    } else {
+      const saved = await hooks.saveWebhookAsync({ ...existing, ...wantedHook, state: WebhookState.Active } as Webhook);
+      webhook = { webhookId: saved.webhookId ?? existing.webhookId, action: stopped ? 'reactivated' : 'updated' };
+    }
   } else {
     const blank = await hooks.createDefaultWebhookAsync();
     const saved = await hooks.saveWebhookAsync({ ...blank, ...wantedHook, state: WebhookState.Active } as Webhook);

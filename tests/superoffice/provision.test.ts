@@ -118,3 +118,25 @@ test('a webhook SuperOffice stopped (TooManyErrors) is set Active again by provi
   assert.equal(again!.state, WebhookState.Active);
   assert.equal(again!.webhookId, hook!.webhookId);
 });
+
+test('an unchanged tenant is checked, not rewritten: no second test event, no save', async () => {
+  await provision();
+  const [last] = await t.db('audit_log').where({ tenant_id: tenantId, action: 'provision' }).orderBy('id', 'desc').limit(1);
+  const result = typeof last.after === 'string' ? JSON.parse(last.after) : last.after;
+  assert.equal(result.webhook.action, 'unchanged');
+  assert.ok(result.panels.every((p: { action: string }) => p.action === 'unchanged'));
+});
+
+test('a moved tenant (421 from its old host) keeps working: the host is re-resolved', async () => {
+  await panels(); // the API host is now cached
+  const oldUrl = so.store.webApiUrl(so.tenant);
+  so.store.moveTenant(so.tenant);
+  assert.notEqual(so.store.webApiUrl(so.tenant), oldUrl);
+  assert.equal((await panels()).length, manifest.webPanels.length);
+});
+
+test('a ticket SuperOffice no longer accepts (401) is replaced once, and the call goes through', async () => {
+  await panels();
+  so.store.tickets.clear();
+  assert.equal((await panels()).length, manifest.webPanels.length);
+});
