@@ -9,10 +9,9 @@ import type { Db } from '../db/knex.ts';
 import { loadCredential, saveCredential } from '../db/credentials.ts';
 import type { Keyring } from '../security/secrets.ts';
 import type { SuperOfficeApi } from '../superoffice/api-client.ts';
-import { InstallationRevoked, TenantUnavailable } from '../superoffice/errors.ts';
-import { SYSTEM_TOKEN_KIND, WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
+import { WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
 import { newWebhookSecret, provisionTenant } from '../superoffice/provision.ts';
-import { RetryLaterError } from './errors.ts';
+import { loadTenantForWork, withTenantErrors } from './tenant-work.ts';
 import type { TaskHandler } from './queue.ts';
 
 export const PROVISION_TENANT_TASK = 'provision-tenant';
@@ -35,17 +34,9 @@ export function createProvisionTenantTask(deps: ProvisionTenantDeps): TaskHandle
       return;
     }
     const { tenantId } = parsed.data;
-    const tenant = await deps.db('tenants').where({ id: tenantId }).first('id', 'context_identifier', 'installation_state', 'serial');
-    if (!tenant || tenant.installation_state === 'uninstalled' || tenant.installation_state === 'revoked') {
-      ctx.log.info({ tenantId }, 'provision-tenant: tenant not installed; nothing to do');
-      return;
-    }
+    const t = await loadTenantForWork(deps.db, deps.keyring, tenantId, ctx, PROVISION_TENANT_TASK);
+    if (!t) return;
     const ref = (kind: string) => ({ tenantId, ownerType: 'tenant' as const, ownerId: tenantId, kind });
-    const systemToken = await loadCredential(deps.db, deps.keyring, ref(SYSTEM_TOKEN_KIND));
-    if (!systemToken) {
-      ctx.log.error({ tenant: tenant.context_identifier }, 'provision-tenant: no system token stored; reinstall needed');
-      return;
-    }
     // The secret is stored before SuperOffice sees it: saving the webhook sends a signed test event
     // that our receiver must already be able to verify.
     let secret = await loadCredential(deps.db, deps.keyring, ref(WEBHOOK_SECRET_KIND));
@@ -54,9 +45,8 @@ export function createProvisionTenantTask(deps: ProvisionTenantDeps): TaskHandle
       secret = newWebhookSecret();
       await saveCredential(deps.db, deps.keyring, { ...ref(WEBHOOK_SECRET_KIND), secret });
     }
-    const who = { tenantId, contextIdentifier: tenant.context_identifier as string, systemToken, serial: tenant.serial ?? undefined };
-    try {
-      const result = await deps.api.call(who, (agent) =>
+    await withTenantErrors(deps.db, t, ctx, PROVISION_TENANT_TASK, async () => {
+      const result = await deps.api.call(t.who, (agent) =>
         provisionTenant(agent, { manifest: deps.manifest, publicUrl: deps.publicUrl, webhookSecret: secret, webhookSecretIsNew: secretIsNew }),
       );
       await deps.db('audit_log').insert({
@@ -66,15 +56,7 @@ export function createProvisionTenantTask(deps: ProvisionTenantDeps): TaskHandle
         side: 'superoffice',
         after: JSON.stringify(result),
       });
-      ctx.log.info({ tenant: tenant.context_identifier, result }, 'provision-tenant: done');
-    } catch (err) {
-      if (err instanceof TenantUnavailable) throw new RetryLaterError(err.retryAfterMs, err.message);
-      if (err instanceof InstallationRevoked) {
-        await deps.db('tenants').where({ id: tenantId }).update({ installation_state: 'revoked', updated_at: deps.db.fn.now() });
-        ctx.log.warn({ tenant: tenant.context_identifier, reason: err.reason }, 'provision-tenant: installation revoked; tenant marked revoked');
-        return;
-      }
-      throw err;
-    }
+      ctx.log.info({ tenant: t.row.context_identifier, result }, 'provision-tenant: done');
+    });
   };
 }

@@ -3,7 +3,8 @@
 import type { Db } from '../db/knex.ts';
 import type { Queue, TaskHandler } from './queue.ts';
 import { PROVISION_TENANT_TASK } from './provision-tenant.ts';
-import { NOT_INSTALLED, RECONCILE_TENANT_TASK } from './reconcile-tenant.ts';
+import { RECONCILE_TENANT_TASK } from './reconcile-tenant.ts';
+import { NOT_INSTALLED } from './tenant-work.ts';
 
 export const RECONCILE_ALL_TASK = 'reconcile-all';
 /** How often every tenant is reconciled: the most a lost webhook can delay a sync. */

@@ -9,14 +9,11 @@
 // after every enqueue succeeded, so a crash or a deferral re-reads rather than loses changes.
 import { z } from 'zod';
 import type { Db } from '../db/knex.ts';
-import { loadCredential } from '../db/credentials.ts';
 import { findLinkForAppointment } from '../db/links.ts';
 import type { Keyring } from '../security/secrets.ts';
 import type { SuperOfficeApi } from '../superoffice/api-client.ts';
-import { SYSTEM_TOKEN_KIND } from '../superoffice/credential-kinds.ts';
-import { InstallationRevoked, TenantUnavailable } from '../superoffice/errors.ts';
 import { changedAppointments, type TenantCall } from '../superoffice/reconcile.ts';
-import { RetryLaterError } from './errors.ts';
+import { loadTenantForWork, withTenantErrors } from './tenant-work.ts';
 import type { Queue, TaskHandler } from './queue.ts';
 
 export const RECONCILE_TENANT_TASK = 'reconcile-tenant';
@@ -25,8 +22,6 @@ export const RECONCILE_TENANT_TASK = 'reconcile-tenant';
 export const RECONCILE_OVERLAP_MS = 2 * 60_000;
 const WATERMARK = 'superoffice:appointments';
 
-/** Tenants worth a reconciliation: installed and not cut off. */
-export const NOT_INSTALLED = ['uninstalled', 'revoked'];
 
 const payloadSchema = z.object({ tenantId: z.uuid() });
 
@@ -50,18 +45,9 @@ export function createReconcileTenantTask(deps: ReconcileTenantDeps): TaskHandle
       return;
     }
     const { tenantId } = parsed.data;
-    const tenant = await deps.db('tenants')
-      .where({ id: tenantId })
-      .first('id', 'context_identifier', 'installation_state', 'serial', 'installed_at', 'created_at');
-    if (!tenant || NOT_INSTALLED.includes(tenant.installation_state as string)) {
-      ctx.log.info({ tenantId }, 'reconcile-tenant: tenant not installed; nothing to do');
-      return;
-    }
-    const systemToken = await loadCredential(deps.db, deps.keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND });
-    if (!systemToken) {
-      ctx.log.error({ tenant: tenant.context_identifier }, 'reconcile-tenant: no system token stored; reinstall needed');
-      return;
-    }
+    const t = await loadTenantForWork(deps.db, deps.keyring, tenantId, ctx, RECONCILE_TENANT_TASK);
+    if (!t) return;
+    const tenant = t.row;
     const stored = await deps.db('tenant_watermarks').where({ tenant_id: tenantId, name: WATERMARK }).first('value');
     // First run: nothing before the install needs catching up (links start with a full sync).
     const since: Date = stored ? new Date(stored.value) : new Date(new Date(tenant.installed_at ?? tenant.created_at).getTime() - overlapMs);
@@ -69,11 +55,10 @@ export function createReconcileTenantTask(deps: ReconcileTenantDeps): TaskHandle
     // Never backwards: a clock step back must not re-read days, nor may runs closer than the overlap.
     const next = candidate > since ? candidate : since;
 
-    const who = { tenantId, contextIdentifier: tenant.context_identifier as string, systemToken, serial: tenant.serial ?? undefined };
-    const call: TenantCall = (fn) => deps.api.call(who, fn);
+    const call: TenantCall = (fn) => deps.api.call(t.who, fn);
     const woken = new Set<string>();
     let changes = 0;
-    try {
+    const completed = await withTenantErrors(deps.db, t, ctx, RECONCILE_TENANT_TASK, async () => {
       for await (const page of changedAppointments(call, since)) {
         // Handed back or taken over: stop before storing a watermark for work not done.
         ctx.signal.throwIfAborted();
@@ -85,15 +70,8 @@ export function createReconcileTenantTask(deps: ReconcileTenantDeps): TaskHandle
           woken.add(linkId);
         }
       }
-    } catch (err) {
-      if (err instanceof TenantUnavailable) throw new RetryLaterError(err.retryAfterMs, err.message);
-      if (err instanceof InstallationRevoked) {
-        await deps.db('tenants').where({ id: tenantId }).update({ installation_state: 'revoked', updated_at: deps.db.fn.now() });
-        ctx.log.warn({ tenant: tenant.context_identifier, reason: err.reason }, 'reconcile-tenant: installation revoked; tenant marked revoked');
-        return;
-      }
-      throw err;
-    }
+    });
+    if (!completed) return;
     await deps.db('tenant_watermarks')
       .insert({ tenant_id: tenantId, name: WATERMARK, value: next, updated_at: deps.db.fn.now() })
       .onConflict(['tenant_id', 'name'])

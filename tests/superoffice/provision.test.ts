@@ -140,3 +140,19 @@ test('a ticket SuperOffice no longer accepts (401) is replaced once, and the cal
   so.store.tickets.clear();
   assert.equal((await panels()).length, manifest.webPanels.length);
 });
+
+test('a refused ticket exchange leaves SuperOffice\'s message on the tenant; the next good run clears it', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const wrongKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+  const broken = createSuperOfficeServices(
+    { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: wrongKey },
+    { publicUrl: appUrl, extraCaPem: so.caPem },
+  );
+  const task = createProvisionTenantTask({ db: t.db, keyring, api: broken.api, manifest, publicUrl: appUrl });
+  await assert.rejects(task({ tenantId }, ctx()), /refused a system-user ticket/);
+  const row = await t.db('tenants').where({ id: tenantId }).first('status_message', 'installation_state');
+  assert.match(row.status_message, /^SuperOffice refused the system user: .*signature/);
+  assert.equal(row.installation_state, 'active', 'a refused exchange is not a revocation');
+  await provision();
+  assert.equal((await t.db('tenants').where({ id: tenantId }).first('status_message')).status_message, null);
+});
