@@ -3,69 +3,29 @@
 // as a verified, recorded, enqueued event.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { ListAgent, WebhookAgent, WebhookState, type Webhook } from '@superoffice/webapi';
 import { loadManifest } from '../../manifest/manifest.ts';
-import { saveCredential } from '../../server/db/credentials.ts';
-import { createHttpApp } from '../../server/http/app.ts';
-import { superOfficeWebhookRouter } from '../../server/http/superoffice-webhook.ts';
 import { createProvisionTenantTask } from '../../server/jobs/provision-tenant.ts';
-import { createQueue, type Queue, type TaskContext } from '../../server/jobs/queue.ts';
-import { createLogger } from '../../server/log.ts';
-import { createKeyring } from '../../server/security/secrets.ts';
-import { SYSTEM_TOKEN_KIND } from '../../server/superoffice/credential-kinds.ts';
-import { createSuperOfficeServices, type SuperOfficeServices } from '../../server/superoffice/services.ts';
-import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
-import { startSuperOfficeSim, type SuperOfficeSim } from '../helpers/superoffice-sim.ts';
+import { createSuperOfficeServices } from '../../server/superoffice/services.ts';
+import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
 
-const keyring = createKeyring(`k1:${Buffer.alloc(32, 4).toString('base64')}`);
 const manifest = loadManifest();
-let so: SuperOfficeSim;
-let t: MigratedDatabase;
-let queue: Queue;
-let server: Server;
+let h: SuperOfficeApp;
+let t: SuperOfficeApp['t'];
+let so: SuperOfficeApp['so'];
+let services: SuperOfficeApp['services'];
+let keyring: SuperOfficeApp['keyring'];
 let appUrl: string;
-let services: SuperOfficeServices;
 let tenantId: string;
 let linkId: string;
-
-const ctx = (): TaskContext => ({ jobId: '1', attempt: 1, maxAttempts: 1, deferrals: 0, signal: new AbortController().signal, log: createLogger('silent') });
-const who = () => ({ tenantId, contextIdentifier: 'Cust12345', systemToken: so.systemToken, serial: so.tenant.serial });
+const ctx = () => h.ctx();
+const who = () => h.who();
 
 before(async () => {
-  t = await migratedDatabase();
-  queue = createQueue({ databaseUrl: t.url, db: t.db, log: createLogger('silent'), concurrency: 1, runWorker: false });
-  await queue.start();
-  // The app's HTTP side first: the simulator needs its URL for the webhook target.
-  let handler: Parameters<typeof createServer>[1] = (_q, r) => r.end();
-  server = createServer((q, r) => handler!(q, r)).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  so = await startSuperOfficeSim({ appUrl, webhookRetryDelaysMs: [50, 50] });
-  handler = createHttpApp({
-    config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
-    log: createLogger('silent'),
-    readiness: () => [],
-    routers: [superOfficeWebhookRouter({ db: t.db, keyring, queue })],
-  }) as unknown as Parameters<typeof createServer>[1];
-  services = createSuperOfficeServices(
-    { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: so.seed.privateKeyPem },
-    { publicUrl: appUrl, extraCaPem: so.caPem },
-  );
-  // As the install leaves it: the tenant, its sealed system token, and Ada's link.
-  [{ id: tenantId }] = await t.db('tenants').insert({ context_identifier: 'Cust12345', installation_state: 'active', serial: so.tenant.serial }).returning('id');
-  await saveCredential(t.db, keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND, secret: so.systemToken });
-  const [{ id: profileId }] = await t.db('profiles').insert({ tenant_id: tenantId, name: 'M365', calendar_system: 'graph' }).returning('id');
-  [{ id: linkId }] = await t.db('links').insert({ tenant_id: tenantId, profile_id: profileId, associate_id: 5, mailbox: 'ada@demo.example', state: 'active' }).returning('id');
+  h = await startSuperOfficeApp();
+  ({ t, so, services, keyring, appUrl, tenantId, linkId } = h);
 });
-
-after(async () => {
-  await so.close();
-  await new Promise<void>((r) => server.close(() => r()));
-  await queue.stop(1000);
-  await t.close();
-});
+after(() => h.close());
 
 const provision = () => createProvisionTenantTask({ db: t.db, keyring, api: services.api, manifest, publicUrl: appUrl })({ tenantId }, ctx());
 const panels = () => services.api.call(who(), (agent) => agent(ListAgent).getAppWebPanelsAsync());

@@ -4,70 +4,33 @@
 // a tenant in maintenance defers the run without losing the change.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { loadManifest } from '../../manifest/manifest.ts';
-import { saveCredential } from '../../server/db/credentials.ts';
-import { createHttpApp } from '../../server/http/app.ts';
-import { superOfficeWebhookRouter } from '../../server/http/superoffice-webhook.ts';
+import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
 import { RetryLaterError } from '../../server/jobs/errors.ts';
 import { createProvisionTenantTask } from '../../server/jobs/provision-tenant.ts';
-import { createQueue, type Queue, type TaskContext } from '../../server/jobs/queue.ts';
 import { createReconcileTenantTask, RECONCILE_TENANT_TASK } from '../../server/jobs/reconcile-tenant.ts';
 import { createReconcileAllTask, RECONCILE_CRONTAB } from '../../server/jobs/reconcile-all.ts';
-import { createLogger } from '../../server/log.ts';
-import { createKeyring } from '../../server/security/secrets.ts';
-import { SYSTEM_TOKEN_KIND } from '../../server/superoffice/credential-kinds.ts';
-import { createSuperOfficeServices, type SuperOfficeServices } from '../../server/superoffice/services.ts';
-import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
-import { startSuperOfficeSim, type SuperOfficeSim } from '../helpers/superoffice-sim.ts';
 
-const keyring = createKeyring(`k1:${Buffer.alloc(32, 4).toString('base64')}`);
 const CTX = 'Cust12345';
-let so: SuperOfficeSim;
-let t: MigratedDatabase;
-let queue: Queue;
-let server: Server;
-let services: SuperOfficeServices;
+let h: SuperOfficeApp;
+let t: SuperOfficeApp['t'];
+let so: SuperOfficeApp['so'];
+let queue: SuperOfficeApp['queue'];
+let services: SuperOfficeApp['services'];
+let keyring: SuperOfficeApp['keyring'];
 let tenantId: string;
 let linkId: string;
-
-const ctx = (): TaskContext => ({ jobId: '1', attempt: 1, maxAttempts: 1, deferrals: 0, signal: new AbortController().signal, log: createLogger('silent') });
+const ctx = () => h.ctx();
 
 before(async () => {
-  t = await migratedDatabase();
-  queue = createQueue({ databaseUrl: t.url, db: t.db, log: createLogger('silent'), concurrency: 1, runWorker: false });
-  await queue.start();
-  // Our receiver is real, so that "never recorded" below means the delivery was lost, not refused.
-  let handler: Parameters<typeof createServer>[1] = (_q, r) => r.end();
-  server = createServer((q, r) => handler!(q, r)).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  so = await startSuperOfficeSim({ appUrl, webhookRetryDelaysMs: [50, 50] });
-  handler = createHttpApp({
-    config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
-    log: createLogger('silent'),
-    readiness: () => [],
-    routers: [superOfficeWebhookRouter({ db: t.db, keyring, queue })],
-  }) as unknown as Parameters<typeof createServer>[1];
-  services = createSuperOfficeServices(
-    { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: so.seed.privateKeyPem },
-    { publicUrl: appUrl, extraCaPem: so.caPem },
-  );
-  [{ id: tenantId }] = await t.db('tenants').insert({ context_identifier: CTX, installation_state: 'active', serial: so.tenant.serial }).returning('id');
-  await saveCredential(t.db, keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND, secret: so.systemToken });
-  const [{ id: profileId }] = await t.db('profiles').insert({ tenant_id: tenantId, name: 'M365', calendar_system: 'graph' }).returning('id');
-  [{ id: linkId }] = await t.db('links').insert({ tenant_id: tenantId, profile_id: profileId, associate_id: 5, mailbox: 'ada@demo.example', state: 'active' }).returning('id');
+  h = await startSuperOfficeApp();
+  ({ t, so, queue, services, keyring, tenantId, linkId } = h);
+  const appUrl = h.appUrl;
   // The activity webhook, so that deliveries exist to be lost.
   await createProvisionTenantTask({ db: t.db, keyring, api: services.api, manifest: loadManifest(), publicUrl: appUrl })({ tenantId }, ctx());
 });
 
-after(async () => {
-  await so.close();
-  await new Promise<void>((r) => server.close(() => r()));
-  await queue.stop(1000);
-  await t.close();
-});
+after(() => h.close());
 
 // No overlap: the assertions below tell "re-read" from "not re-read" on a quiet tenant.
 const reconcile = () => createReconcileTenantTask({ db: t.db, keyring, api: services.api, queue, overlapMs: 0 })({ tenantId }, ctx());
