@@ -91,6 +91,20 @@ test('the sandbox starts on a given database, serves its pages and stops cleanly
         dispatcher: trusting,
       });
       assert.equal(principal.status, 200);
+      // Its worker then provisioned the tenant in the simulator: the manifest's three web panels.
+      const deadline = Date.now() + 60_000;
+      let panels: Array<{ ProgId: string }> = [];
+      while (panels.length < 3 && Date.now() < deadline) {
+        const res = await undiciFetch(`${so.webApiUrl}v1/Agents/List/GetAppWebPanels`, {
+          method: 'POST',
+          headers: { authorization: `SOTicket ${so.ticket}`, 'so-apptoken': so.appToken, accept: 'application/json', 'content-type': 'application/json' },
+          body: '{}',
+          dispatcher: trusting,
+        });
+        panels = (await res.json()) as Array<{ ProgId: string }>;
+        if (panels.length < 3) await new Promise((r) => setTimeout(r, 250));
+      }
+      assert.deepEqual(panels.map((p) => p.ProgId).sort(), ['CalendarSync.AdminPanel', 'CalendarSync.AppointmentPanel', 'CalendarSync.UserPanel']);
     } finally {
       await trusting.close();
     }
