@@ -1,6 +1,7 @@
 // The demo tenant the sandbox shows before the SuperOffice simulator exists: one company, four users
-// (one administrator), a handful of appointments each. It is static on purpose; the simulator's issue
-// replaces it by handing sandboxRouter a different `data` function with the same shape.
+// (one administrator), a handful of appointments each. The sandbox seeds these into the SuperOffice
+// simulator and shows the simulator's data (superoffice/shell-data.ts); this static form stays the
+// shell's default for tests that run it without a simulator.
 export type CalendarSystem = 'graph' | 'google' | 'ews';
 
 export interface DemoUser {
@@ -115,7 +116,7 @@ export function weekStart(now: Date): Date {
 }
 
 /** ISO 8601 with the local offset, the form SuperOffice's REST API uses for diary times. */
-function localIso(d: Date): string {
+export function localIso(d: Date): string {
   const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
   const off = -d.getTimezoneOffset();
   const sign = off >= 0 ? '+' : '-';

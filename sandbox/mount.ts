@@ -8,6 +8,8 @@ import { loadOrCreateCa } from './ca.ts';
 import { sandboxRouter } from './router.ts';
 import { startSuperOfficeSimulator, type SuperOfficeSimulator } from './superoffice/simulator.ts';
 import { installDemoTenant } from './demo-install.ts';
+import { DEMO_CTX } from './superoffice/seed.ts';
+import { shellData } from './superoffice/shell-data.ts';
 import type { Db } from '../server/db/knex.ts';
 import type { InstallDeps, Installed } from '../server/superoffice/install.ts';
 
@@ -36,12 +38,15 @@ export interface Sandbox {
 
 export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
   const ca = await loadOrCreateCa(opts.dataDir);
-  const so = await startSuperOfficeSimulator({ ca, appUrl: opts.publicUrl, dataDir: opts.dataDir, allowHttpWebhooks: true });
+  const so = await startSuperOfficeSimulator({ ca, appUrl: opts.publicUrl, dataDir: opts.dataDir, allowHttpWebhooks: true, seedDemoAppointments: true });
   opts.log.info({ superoffice: so.url, caDir: `${opts.dataDir}/sandbox-ca` }, 'sandbox simulators started');
   const router = sandboxRouter({
     ca,
     publicUrl: opts.publicUrl,
     manifest: loadManifest(),
+    // The shell shows, and edits as the selected user, the simulator's demo tenant.
+    data: shellData(so.store, so.api, DEMO_CTX),
+    edits: { control: so.api, ctx: DEMO_CTX, userIds: () => so.store.users(so.seed.tenant).map((u) => u.associateId) },
     info: { superoffice: () => so.info() },
   });
   return {

@@ -6,6 +6,7 @@ import type { AppManifest } from '../manifest/manifest.ts';
 import type { Ca } from './ca.ts';
 import { demoTenant, type DemoTenant } from './demo.ts';
 import { sandboxInfoHandler, type SandboxInfoSources } from './info.ts';
+import { shellEditRoutes, type ShellEditOptions } from './shell/edit-routes.ts';
 import { shellRoutes } from './shell/shell-routes.ts';
 
 export interface SandboxRouterOptions {
@@ -17,11 +18,14 @@ export interface SandboxRouterOptions {
   data?: () => DemoTenant | Promise<DemoTenant>;
   /** The simulators' parts of /sandbox/info, as they arrive. */
   info?: SandboxInfoSources;
+  /** Lets the shell edit the diary as the selected user; without it the shell is read-only. */
+  edits?: ShellEditOptions;
 }
 
 export function sandboxRouter(opts: SandboxRouterOptions): Router {
   const r = Router();
-  r.use(shellRoutes({ publicUrl: opts.publicUrl, manifest: opts.manifest, data: opts.data ?? (() => demoTenant()) }));
+  r.use(shellRoutes({ publicUrl: opts.publicUrl, manifest: opts.manifest, data: opts.data ?? (() => demoTenant()), editable: opts.edits !== undefined }));
+  if (opts.edits) r.use(shellEditRoutes(opts.edits));
   r.get('/sandbox/info', sandboxInfoHandler({ ca: opts.ca, publicUrl: opts.publicUrl, sources: opts.info }));
   // For a person who wants their browser or curl to trust the https simulators.
   r.get('/sandbox/ca.crt', (_req, res) => {

@@ -12,6 +12,8 @@ export interface ShellRoutesOptions {
   manifest: AppManifest;
   /** The tenant, users and diary to show; the single seam where simulator data replaces the demo. */
   data: () => DemoTenant | Promise<DemoTenant>;
+  /** Whether the edit routes are mounted; the page shows its Save, Delete and New buttons only then. */
+  editable?: boolean;
 }
 
 const FILES = {
@@ -54,7 +56,7 @@ export function shellRoutes(opts: ShellRoutesOptions): Router {
     }
     try {
       const state = shellState(await opts.data(), opts.manifest, publicUrl, associateId);
-      res.set('cache-control', 'no-store').json(state);
+      res.set('cache-control', 'no-store').json({ ...state, editable: opts.editable ?? false });
     } catch (err) {
       if (!(err instanceof UnknownUserError)) throw err;
       res.status(404).json({ error: 'unknown_user', message: err.message });

@@ -2,6 +2,9 @@
 // frames the panel URLs that document carries; it never builds a panel URL itself, so the server
 // (manifest/ + the tag values) stays the one place that knows how SuperOffice fills them in.
 // Plain JavaScript served as a file: the page's CSP allows no inline script and no build step.
+// When the server mounts the edit routes (state.editable), the appointment dialog also saves,
+// deletes and creates appointments as the signed-in user; the server applies them in the SuperOffice
+// simulator, which then sends the app its activity webhooks.
 
 const $ = (id) => {
   const el = document.getElementById(id);
@@ -32,9 +35,26 @@ let state = null;
 /** 'diary' or the key of a navigator panel ('user', 'admin'). */
 let view = 'diary';
 let openAppointment = null;
+/** The dialog's mode while editing is on: 'existing' or 'new'; null when it only shows. */
+let editMode = null;
 
 function fmt(options) {
   return new Intl.DateTimeFormat('en-GB', { timeZone: state.tenant.timeZone, ...options });
+}
+
+/** `date` as <input type=datetime-local> wants it, wall time in the tenant's zone (the server reads it so). */
+function wallTime(date) {
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: state.tenant.timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(date);
+  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
 }
 
 /** The week's day `i` (0 = Monday) as a noon-UTC Date, which names the same date in every zone. */
@@ -122,6 +142,8 @@ function renderDiary() {
       ? el('span', { class: 'chip chip-linked' }, `${CALENDAR_NAMES[user.calendarSystem] ?? user.calendarSystem} · ${user.mailbox ?? ''}`)
       : el('span', { class: 'chip chip-none' }, 'No calendar linked'),
   );
+
+  $('new-appointment').hidden = !state.editable;
 
   // The week's days Monday to Friday, plus a weekend day only when something is booked on it.
   const byDay = new Map();
@@ -220,6 +242,7 @@ function selectTab(which) {
 function openDialog(a) {
   openAppointment = a;
   $('dialog-title').textContent = a.title;
+  $('tab-webpanel').hidden = false;
   $('tab-webpanel').textContent = state.appointmentTab.label;
   $('tab-webpanel').title = state.appointmentTab.tooltip;
   $('appointment-frame-url').textContent = a.panelUrl;
@@ -237,9 +260,99 @@ function openDialog(a) {
   ];
   $('appointment-details').replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
   $('appointment-frame').removeAttribute('src');
+  setEditing(state.editable ? 'existing' : null, a.title, new Date(a.start), new Date(a.end));
   selectTab('details');
   const dialog = $('appointment-dialog');
   if (!dialog.open) dialog.showModal();
+}
+
+function openNewDialog() {
+  openAppointment = null;
+  $('dialog-title').textContent = 'New appointment';
+  // The web-panel tab needs an appointment id; SuperOffice shows it only once the appointment exists.
+  $('tab-webpanel').hidden = true;
+  $('appointment-details').replaceChildren(
+    el('dt', {}, 'Owner'),
+    el('dd', {}, state.currentUser.name),
+  );
+  const start = new Date(Math.ceil(Date.now() / 3_600_000) * 3_600_000);
+  setEditing('new', '', start, new Date(start.getTime() + 3_600_000));
+  selectTab('details');
+  const dialog = $('appointment-dialog');
+  if (!dialog.open) dialog.showModal();
+  $('edit-title').focus();
+}
+
+function setEditing(mode, title, start, end) {
+  editMode = mode;
+  $('appointment-form').hidden = mode === null;
+  $('dialog-save').hidden = mode === null;
+  $('dialog-delete').hidden = mode !== 'existing';
+  $('dialog-delete').textContent = 'Delete';
+  delete $('dialog-delete').dataset.armed;
+  $('dialog-ok').textContent = mode === null ? 'OK' : 'Cancel';
+  $('dialog-ok').classList.toggle('button-quiet', mode !== null);
+  $('edit-error').hidden = true;
+  if (mode === null) return;
+  $('edit-title').value = title;
+  $('edit-start').value = wallTime(start);
+  $('edit-end').value = wallTime(end);
+}
+
+function showEditError(message) {
+  $('edit-error').textContent = message;
+  $('edit-error').hidden = false;
+}
+
+/** Sends one edit; on success reloads the diary from the simulator and closes the dialog. */
+async function submitEdit(method, path, body) {
+  const buttons = [$('dialog-save'), $('dialog-delete')];
+  for (const b of buttons) b.disabled = true;
+  try {
+    const res = await fetch(path, {
+      method,
+      headers: body ? { 'content-type': 'application/json', accept: 'application/json' } : { accept: 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) {
+      const err = await res.json().catch(() => null);
+      showEditError(err?.message ?? `${method} ${path} answered ${res.status}`);
+      return;
+    }
+    closeDialog();
+    state = await load(state.currentUser.associateId);
+    render();
+  } catch (err) {
+    showEditError(err instanceof Error ? err.message : String(err));
+  } finally {
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+function onSave(e) {
+  e.preventDefault();
+  const title = $('edit-title').value.trim();
+  const start = $('edit-start').value;
+  const end = $('edit-end').value;
+  if (!title) return showEditError('Give the appointment a title.');
+  if (!start || !end) return showEditError('Give the appointment a start and an end.');
+  if (end < start) return showEditError('The end must not be before the start.');
+  const body = { associateId: state.currentUser.associateId, title, start, end };
+  if (editMode === 'new') submitEdit('POST', '/sandbox/api/appointments', body);
+  else if (editMode === 'existing' && openAppointment) submitEdit('PATCH', `/sandbox/api/appointments/${encodeURIComponent(openAppointment.id)}`, body);
+}
+
+function onDelete() {
+  if (editMode !== 'existing' || !openAppointment) return;
+  const button = $('dialog-delete');
+  // Two clicks, so a stray one does not delete; a browser confirm() would block the page.
+  if (!button.dataset.armed) {
+    button.dataset.armed = 'yes';
+    button.textContent = 'Really delete?';
+    return;
+  }
+  const q = `?as=${encodeURIComponent(state.currentUser.associateId)}`;
+  submitEdit('DELETE', `/sandbox/api/appointments/${encodeURIComponent(openAppointment.id)}${q}`);
 }
 
 function closeDialog() {
@@ -249,6 +362,7 @@ function closeDialog() {
 
 function onDialogClosed() {
   openAppointment = null;
+  editMode = null;
   $('appointment-frame').removeAttribute('src');
 }
 
@@ -295,6 +409,9 @@ function wire() {
   $('dialog-close').addEventListener('click', closeDialog);
   $('dialog-ok').addEventListener('click', closeDialog);
   $('appointment-dialog').addEventListener('close', onDialogClosed);
+  $('appointment-form').addEventListener('submit', onSave);
+  $('dialog-delete').addEventListener('click', onDelete);
+  $('new-appointment').addEventListener('click', openNewDialog);
 }
 
 wire();

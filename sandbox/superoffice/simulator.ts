@@ -1,11 +1,14 @@
 // The whole SuperOffice simulator on one HTTPS origin: the identity host (OIDC, system user,
-// tenant state), the control API, and each tenant's web API under its numbered host
+// tenant state), the control API (identity half, plus the tenant API's appointments, faults and
+// webhook deliveries), and each tenant's web API under its numbered host
 // (`/sod2/Cust12345/api/v1/...`). Seeded with the demo tenant and the app's registration.
 import express from 'express';
 import type { Ca } from '../ca.ts';
 import { startSimulator } from '../listen.ts';
+import { apiControlRouter } from './api-control-routes.ts';
 import { tenantAuth } from './auth.ts';
 import { superOfficeControl } from './control.ts';
+import { seedDemoAppointments } from './demo-appointments.ts';
 import { createSuperOfficeIdentity } from './identity/router.ts';
 import { superOfficeInfo } from './identity/sandbox-info.ts';
 import { seedSuperOffice, type SuperOfficeSeed } from './seed.ts';
@@ -34,6 +37,8 @@ export interface SuperOfficeSimulatorOptions {
   settings?: Partial<SoSettings>;
   /** Webhook retry delays; tests shorten them. */
   webhookRetryDelaysMs?: number[];
+  /** Fills the demo tenant's diary with sandbox/demo.ts's appointments (this week) when it is empty. */
+  seedDemoAppointments?: boolean;
 }
 
 export async function startSuperOfficeSimulator(opts: SuperOfficeSimulatorOptions): Promise<SuperOfficeSimulator> {
@@ -51,9 +56,11 @@ export async function startSuperOfficeSimulator(opts: SuperOfficeSimulatorOption
       [...(store.tenant(ctx)?.persons.values() ?? [])].map((p) => ({ personId: p.personId, contactId: p.contactId, name: `${p.firstName} ${p.lastName}`, email: p.emails[0] ?? '' })),
     webhookDelivery: { allowHttp: opts.allowHttpWebhooks ?? false, ca: opts.ca.certPem, retryDelaysMs: opts.webhookRetryDelaysMs },
   });
+  if (opts.seedDemoAppointments) seedDemoAppointments(tenantApi.control, seed.tenant);
   const app = express();
   app.use(createSuperOfficeIdentity(store));
   app.use(superOfficeControl(store));
+  app.use(apiControlRouter(tenantApi.control, { tenantExists: (ctx) => store.tenant(ctx) !== undefined }));
   app.use('/:host/:ctx/api/v1', tenantApi.router);
   const sim = await startSimulator(app, { https: true, ca: opts.ca });
   store.setBaseUrl(sim.url);
