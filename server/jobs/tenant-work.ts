@@ -13,6 +13,9 @@ import type { SystemUserTenant } from '../superoffice/system-user.ts';
 import { RetryLaterError } from './errors.ts';
 import type { TaskContext } from './queue.ts';
 
+/** How often work of a suspended tenant looks again (a Resume push may have been lost). */
+const SUSPENDED_RECHECK_MS = 15 * 60_000;
+
 /** Installation states in which no background work runs. */
 export const NOT_INSTALLED = ['uninstalled', 'revoked'];
 
@@ -22,11 +25,15 @@ export interface TenantForWork {
 }
 
 export async function loadTenantForWork(db: Db, keyring: Keyring, tenantId: string, ctx: TaskContext, task: string): Promise<TenantForWork | undefined> {
-  const row = await db('tenants').where({ id: tenantId }).first('id', 'context_identifier', 'installation_state', 'serial', 'installed_at', 'created_at');
+  const row = await db('tenants')
+    .where({ id: tenantId })
+    .first('id', 'context_identifier', 'installation_state', 'tenant_state', 'serial', 'installed_at', 'created_at');
   if (!row || NOT_INSTALLED.includes(row.installation_state as string)) {
     ctx.log.info({ tenantId }, `${task}: tenant not installed; nothing to do`);
     return undefined;
   }
+  // SuperOffice told us (state push) the tenant is suspended: its work waits for the Resume push.
+  if (row.tenant_state === 'Suspended') throw new RetryLaterError(SUSPENDED_RECHECK_MS, `tenant ${row.context_identifier} is suspended`);
   const systemToken = await loadCredential(db, keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND });
   if (!systemToken) {
     await setStatus(db, tenantId, 'No system user is stored for this installation: an administrator must install the app again.');

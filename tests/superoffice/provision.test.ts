@@ -116,3 +116,13 @@ test('a refused ticket exchange leaves SuperOffice\'s message on the tenant; the
   await provision();
   assert.equal((await t.db('tenants').where({ id: tenantId }).first('status_message')).status_message, null);
 });
+
+test('a tenant SuperOffice reported suspended has its work deferred, not failed', async () => {
+  await t.db('tenants').where({ id: tenantId }).update({ tenant_state: 'Suspended' });
+  try {
+    await assert.rejects(provision(), (e: Error) => e.name === 'RetryLaterError' && /suspended/.test(e.message));
+  } finally {
+    await t.db('tenants').where({ id: tenantId }).update({ tenant_state: 'Running' });
+  }
+  await provision();
+});
