@@ -8,7 +8,7 @@
 // or a per-request `ca` (node:https) / per-client `ca` (egressDispatcher) for the sandbox's CA.
 import http from 'node:http';
 import https from 'node:https';
-import { EnvHttpProxyAgent, setGlobalDispatcher, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, fetch as undiciFetch, setGlobalDispatcher, type Dispatcher } from 'undici';
 import { ProxyAgent as NodeProxyAgent } from 'proxy-agent';
 
 export interface EgressSettings {
@@ -165,4 +165,21 @@ export interface EgressTls {
 export function egressDispatcher(tls: EgressTls = {}): Dispatcher {
   const settings = installed ?? resolveEgressSettings();
   return new EnvHttpProxyAgent({ ...undiciOptions(settings), connect: { ...tls }, requestTls: { ...tls } });
+}
+
+/** A fetch bound to egressDispatcher(tls), with `close()` for its connections. */
+export interface TrustingFetch {
+  fetch: typeof fetch;
+  close(): Promise<void>;
+}
+
+/**
+ * fetch with its own TLS trust, through the proxy. It is undici's own fetch, because node 20's
+ * built-in fetch bundles an older undici that does not accept this package's dispatcher.
+ */
+export function egressFetch(tls: EgressTls): TrustingFetch {
+  const dispatcher = egressDispatcher(tls);
+  const f = ((input: string | URL, init?: RequestInit) =>
+    undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+  return { fetch: f, close: () => dispatcher.close() };
 }

@@ -3,8 +3,7 @@
 // differs: the sandbox adds its own CA.
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { fetch as undiciFetch } from 'undici';
-import { egressDispatcher } from '../net/egress.ts';
+import { egressFetch } from '../net/egress.ts';
 import { SuperOfficeApi } from './api-client.ts';
 import { SuperOfficeKeys } from './jwks.ts';
 import type { OidcSettings } from './oidc.ts';
@@ -42,8 +41,7 @@ export function createSuperOfficeServices(s: SuperOfficeSettings, opts: { public
   let httpsAgent: https.Agent = https.globalAgent;
   if (opts.extraCaPem) {
     const ca = [...rootCertificates, opts.extraCaPem];
-    const dispatcher = egressDispatcher({ ca: ca.join('\n') });
-    fetchFn = ((input: string | URL, init?: RequestInit) => undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+    fetchFn = egressFetch({ ca: ca.join('\n') }).fetch;
     httpsAgent = new https.Agent({ ca, keepAlive: true });
   }
   const keys = new SuperOfficeKeys(`${s.identityBaseUrl.replace(/\/$/, '')}/login/.well-known/jwks`, fetchFn);

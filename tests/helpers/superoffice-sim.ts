@@ -5,12 +5,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { fetch as undiciFetch } from 'undici';
 import { loadOrCreateCa } from '../../sandbox/ca.ts';
 import { DEMO_CTX, type SuperOfficeSeed } from '../../sandbox/superoffice/seed.ts';
 import { startSuperOfficeSimulator, type SuperOfficeSimulator } from '../../sandbox/superoffice/simulator.ts';
 import type { SoSettings, SuperOfficeStore, Tenant } from '../../sandbox/superoffice/store.ts';
-import { egressDispatcher } from '../../server/net/egress.ts';
+import { egressFetch } from '../../server/net/egress.ts';
 
 export interface SuperOfficeSim {
   sim: { url: string };
@@ -47,10 +46,7 @@ export async function startSuperOfficeSim(opts: SimOptions = {}): Promise<SuperO
   const { store, seed } = simulator;
   const tenant = store.tenant(DEMO_CTX)!;
   const consent = store.grantConsent(seed.app, tenant, 5);
-  const dispatcher = egressDispatcher({ ca: ca.certPem });
-  // undici's own fetch with its own dispatcher: node 20's built-in fetch bundles an older undici.
-  const f = ((input: string | URL, init?: RequestInit) =>
-    undiciFetch(input, { ...(init as object), dispatcher })) as unknown as typeof fetch;
+  const trusting = egressFetch({ ca: ca.certPem });
   return {
     sim: { url: simulator.url },
     simulator,
@@ -60,10 +56,10 @@ export async function startSuperOfficeSim(opts: SimOptions = {}): Promise<SuperO
     caPem: ca.certPem,
     privateKey: createPrivateKey(seed.privateKeyPem),
     systemToken: consent.systemToken,
-    fetch: f,
+    fetch: trusting.fetch,
     async close() {
       await simulator.close();
-      await dispatcher.close();
+      await trusting.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
