@@ -12,6 +12,7 @@ import { DEMO_CTX } from './superoffice/seed.ts';
 import { shellData } from './superoffice/shell-data.ts';
 import type { Db } from '../server/db/knex.ts';
 import type { InstallDeps, Installed } from '../server/superoffice/install.ts';
+import type { SuperOfficeSettings } from '../server/superoffice/services.ts';
 
 export interface StartSandboxOptions {
   dataDir: string;
@@ -24,12 +25,7 @@ export interface Sandbox {
   /** PEM of the CA the https simulators' certificates chain to. */
   caPem: string;
   /** What production reads from SUPEROFFICE_* variables, pointing at the simulator. */
-  superoffice: {
-    identityBaseUrl: string;
-    clientId: string;
-    clientSecret: string;
-    privateKeyPem: string;
-  };
+  superoffice: SuperOfficeSettings;
   superofficeSimulator: SuperOfficeSimulator;
   /** Installs the app for the demo tenant through the consent flow, unless it is installed. */
   installDemoTenant(db: Db, deps: InstallDeps, fetchFn: typeof fetch): Promise<Installed | undefined>;
@@ -56,7 +52,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       identityBaseUrl: so.url,
       clientId: so.seed.app.clientId,
       clientSecret: so.seed.app.clientSecret,
-      privateKeyPem: so.seed.privateKeyPem,
+      privateKey: so.seed.privateKeyPem,
     },
     superofficeSimulator: so,
     installDemoTenant: (db, deps, fetchFn) => installDemoTenant(db, deps, so, fetchFn),

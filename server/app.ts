@@ -93,7 +93,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     sandbox = await startSandbox({ dataDir, publicUrl: url, log });
   }
   const soSettings: SuperOfficeSettings | undefined = sandbox
-    ? { ...sandbox.superoffice, privateKey: sandbox.superoffice.privateKeyPem }
+    ? sandbox.superoffice
     : config.mode === 'production'
       ? {
           identityBaseUrl: identityBaseUrlFor(config.SUPEROFFICE_ENVIRONMENT!),
