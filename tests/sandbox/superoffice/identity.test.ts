@@ -3,49 +3,27 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import express from 'express';
 import jwt from 'jsonwebtoken';
-import { Agent, fetch, type RequestInit } from 'undici';
-import { loadOrCreateCa } from '../../../sandbox/ca.ts';
-import { startSimulator, type Simulator } from '../../../sandbox/listen.ts';
-import { superOfficeControl } from '../../../sandbox/superoffice/control.ts';
-import { createSuperOfficeIdentity } from '../../../sandbox/superoffice/identity/router.ts';
-import { seedSuperOffice, type SuperOfficeSeed } from '../../../sandbox/superoffice/seed.ts';
-import { createSuperOfficeStore, type SuperOfficeStore } from '../../../sandbox/superoffice/store.ts';
+import type { RequestInit } from 'undici';
+import type { SuperOfficeSeed } from '../../../sandbox/superoffice/seed.ts';
+import type { SuperOfficeStore } from '../../../sandbox/superoffice/store.ts';
+import { startIdentitySim, type IdentitySim } from './identity-harness.ts';
 
 const REDIRECT = 'https://app.example/superoffice/callback';
 const C = 'http://schemes.superoffice.net/identity/';
 
-let dataDir: string;
-let sim: Simulator;
+let h: IdentitySim;
+let sim: IdentitySim['sim'];
 let store: SuperOfficeStore;
 let seed: SuperOfficeSeed;
-let dispatcher: Agent;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'calsync-so-identity-'));
-  const ca = await loadOrCreateCa(dataDir);
-  store = createSuperOfficeStore();
-  seed = seedSuperOffice(store, { redirectUris: [REDIRECT, 'https://app.example/other'], stateChangeUrl: null });
-  const app = express();
-  app.use(createSuperOfficeIdentity(store));
-  app.use(superOfficeControl(store));
-  sim = await startSimulator(app, { https: true, ca });
-  store.setBaseUrl(sim.url);
-  dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  h = await startIdentitySim({ redirectUris: [REDIRECT, 'https://app.example/other'], stateChangeUrl: null });
+  ({ sim, store, seed } = h);
 });
-after(async () => {
-  await sim.close();
-  await dispatcher.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+after(() => h.close());
 
-function call(path: string, init: RequestInit = {}) {
-  return fetch(sim.url + path, { redirect: 'manual', ...init, dispatcher });
-}
+const call = (path: string, init?: RequestInit) => h.call(path, init);
 
 function pkce(method: 'S256' | 'plain' = 'S256') {
   const verifier = randomBytes(32).toString('base64url');

@@ -4,27 +4,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, type JsonWebKey } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import express from 'express';
 import jwt from 'jsonwebtoken';
-import { Agent, fetch, type RequestInit } from 'undici';
-import { loadOrCreateCa } from '../../../sandbox/ca.ts';
-import { startSimulator, type Simulator } from '../../../sandbox/listen.ts';
-import { superOfficeControl } from '../../../sandbox/superoffice/control.ts';
-import { createSuperOfficeIdentity } from '../../../sandbox/superoffice/identity/router.ts';
-import { seedSuperOffice, type SuperOfficeSeed } from '../../../sandbox/superoffice/seed.ts';
-import { createSuperOfficeStore, type SuperOfficeStore } from '../../../sandbox/superoffice/store.ts';
+import type { RequestInit } from 'undici';
+import type { SuperOfficeSeed } from '../../../sandbox/superoffice/seed.ts';
+import { startIdentitySim, type IdentitySim } from './identity-harness.ts';
 
 const C = 'http://schemes.superoffice.net/identity/';
 
-let dataDir: string;
-let sim: Simulator;
-let store: SuperOfficeStore;
+let h: IdentitySim;
+let sim: IdentitySim['sim'];
 let seed: SuperOfficeSeed;
-let dispatcher: Agent;
 let receiver: Server;
 const received: Array<Record<string, unknown>> = [];
 let ticket: string;
@@ -41,30 +31,23 @@ before(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const port = (receiver.address() as { port: number }).port;
 
-  dataDir = await mkdtemp(join(tmpdir(), 'calsync-so-state-'));
-  const ca = await loadOrCreateCa(dataDir);
-  store = createSuperOfficeStore();
-  seed = seedSuperOffice(store, { redirectUris: [], stateChangeUrl: `http://127.0.0.1:${port}/superoffice/state-change` });
-  store.createTenant({ contextIdentifier: 'Cust54321', companyName: 'Not Consented' });
-  store.grantConsent(seed.app, seed.tenant, 5);
-  const app = express();
-  app.use(createSuperOfficeIdentity(store));
-  app.use(superOfficeControl(store));
-  sim = await startSimulator(app, { https: true, ca });
-  store.setBaseUrl(sim.url);
-  dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  h = await startIdentitySim({
+    redirectUris: [],
+    stateChangeUrl: `http://127.0.0.1:${port}/superoffice/state-change`,
+    prepare(st, sd) {
+      st.createTenant({ contextIdentifier: 'Cust54321', companyName: 'Not Consented' });
+      st.grantConsent(sd.app, sd.tenant, 5);
+    },
+  });
+  ({ sim, seed } = h);
   ticket = ((await (await control('POST', '/tenants/Cust12345/tickets', { clientId: seed.app.clientId })).json()) as { ticket: string }).ticket;
 });
 after(async () => {
-  await sim.close();
-  await dispatcher.close();
+  await h.close();
   await new Promise((resolve) => receiver.close(resolve));
-  await rm(dataDir, { recursive: true, force: true });
 });
 
-function call(path: string, init: RequestInit = {}) {
-  return fetch(sim.url + path, { redirect: 'manual', ...init, dispatcher });
-}
+const call = (path: string, init?: RequestInit) => h.call(path, init);
 
 function control(method: string, path: string, body?: unknown) {
   return call(`/control${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });

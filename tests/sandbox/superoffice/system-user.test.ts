@@ -5,34 +5,29 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, randomBytes, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent as HttpsAgent } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import express from 'express';
 import jwt from 'jsonwebtoken';
 import { UserAgent } from '@superoffice/webapi';
-import { Agent, fetch, type RequestInit } from 'undici';
-import { loadOrCreateCa } from '../../../sandbox/ca.ts';
-import { startSimulator, type Simulator } from '../../../sandbox/listen.ts';
+import type { RequestInit } from 'undici';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TENANT_API_MOUNT, soPrincipal, tenantAuth } from '../../../sandbox/superoffice/auth.ts';
-import { superOfficeControl } from '../../../sandbox/superoffice/control.ts';
 import { parseRsaKey } from '../../../sandbox/superoffice/identity/jwt.ts';
-import { createSuperOfficeIdentity } from '../../../sandbox/superoffice/identity/router.ts';
 import { superOfficeInfo } from '../../../sandbox/superoffice/identity/sandbox-info.ts';
 import { seedSuperOffice, type SuperOfficeSeed } from '../../../sandbox/superoffice/seed.ts';
 import { createSuperOfficeStore, type SuperOfficeStore } from '../../../sandbox/superoffice/store.ts';
+import { startIdentitySim, type IdentitySim } from './identity-harness.ts';
 
 const REDIRECT = 'https://app.example/superoffice/callback';
 const C = 'http://schemes.superoffice.net/identity/';
 
-let dataDir: string;
+let h: IdentitySim;
 let caPem: string;
-let sim: Simulator;
+let sim: IdentitySim['sim'];
 let store: SuperOfficeStore;
 let seed: SuperOfficeSeed;
-let dispatcher: Agent;
 /** From the administrator's consent. */
 let systemToken: string;
 let serial: string;
@@ -54,21 +49,17 @@ class PrincipalAgent extends UserAgent {
 }
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'calsync-so-system-'));
-  const ca = await loadOrCreateCa(dataDir);
-  caPem = ca.certPem;
-  store = createSuperOfficeStore();
-  seed = seedSuperOffice(store, { redirectUris: [REDIRECT], stateChangeUrl: null });
-  const other = store.createTenant({ contextIdentifier: 'Cust54321', companyName: 'Other Company' });
-  store.addAssociate(other, { firstName: 'Olga', lastName: 'Other', email: 'olga@other.example', isAdministrator: true });
-  const app = express();
-  app.use(createSuperOfficeIdentity(store));
-  app.use(superOfficeControl(store));
-  // Stands in for the rest of the tenant API: proves tenantAuth works as mount middleware.
-  app.use(TENANT_API_MOUNT, tenantAuth(store), (_req, res) => void res.json(soPrincipal(res)));
-  sim = await startSimulator(app, { https: true, ca });
-  store.setBaseUrl(sim.url);
-  dispatcher = new Agent({ connect: { ca: ca.certPem } });
+  h = await startIdentitySim({
+    redirectUris: [REDIRECT],
+    stateChangeUrl: null,
+    prepare(st) {
+      const other = st.createTenant({ contextIdentifier: 'Cust54321', companyName: 'Other Company' });
+      st.addAssociate(other, { firstName: 'Olga', lastName: 'Other', email: 'olga@other.example', isAdministrator: true });
+    },
+    // Stands in for the rest of the tenant API: proves tenantAuth works as mount middleware.
+    mount: (app, st) => app.use(TENANT_API_MOUNT, tenantAuth(st), (_req, res) => void res.json(soPrincipal(res))),
+  });
+  ({ sim, store, seed, caPem } = h);
 
   // The administrator consents through the code flow; the id_token carries the system token.
   const params = { client_id: seed.app.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's', acr_values: 'tenant:Cust12345' };
@@ -83,15 +74,9 @@ before(async () => {
   serial = claims[`${C}serial`] as string;
   assert.ok(systemToken);
 });
-after(async () => {
-  await sim.close();
-  await dispatcher.close();
-  await rm(dataDir, { recursive: true, force: true });
-});
+after(() => h.close());
 
-function call(path: string, init: RequestInit = {}) {
-  return fetch(sim.url + path, { redirect: 'manual', ...init, dispatcher });
-}
+const call = (path: string, init?: RequestInit) => h.call(path, init);
 
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
