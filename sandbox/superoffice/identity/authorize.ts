@@ -92,6 +92,16 @@ function redirectBack(res: Response, v: Valid, values: Record<string, string>): 
   res.redirect(302, url);
 }
 
+/** The validated request, or undefined when the answer (400 page or error redirect) was already sent. */
+function validOrAnswered(res: Response, store: SuperOfficeStore, params: Params): Valid | undefined {
+  try {
+    return validate(store, params);
+  } catch (err) {
+    handleInvalid(res, store, params, err);
+    return undefined;
+  }
+}
+
 function handleInvalid(res: Response, store: SuperOfficeStore, params: Params, err: unknown): void {
   if (typeof err === 'string') {
     res.status(400).type('html').send(errorPage(err));
@@ -123,13 +133,8 @@ export function authorizeRoutes(store: SuperOfficeStore): Router {
 
   r.get(AUTHORIZE_PATH, (req: Request, res: Response) => {
     const params = readParams(req.query);
-    let v: Valid;
-    try {
-      v = validate(store, params);
-    } catch (err) {
-      handleInvalid(res, store, params, err);
-      return;
-    }
+    const v = validOrAnswered(res, store, params);
+    if (!v) return;
     const hint = params.login_hint?.toLowerCase();
     let selected: string | null = null;
     for (const t of v.tenants) {
@@ -142,13 +147,8 @@ export function authorizeRoutes(store: SuperOfficeStore): Router {
   r.post(AUTHORIZE_PATH, (req: Request, res: Response) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const params = readParams(body);
-    let v: Valid;
-    try {
-      v = validate(store, params);
-    } catch (err) {
-      handleInvalid(res, store, params, err);
-      return;
-    }
+    const v = validOrAnswered(res, store, params);
+    if (!v) return;
     if (body.decision !== 'approve') {
       redirectBack(res, v, { error: 'access_denied', error_description: 'The user cancelled the sign-in.' });
       return;
