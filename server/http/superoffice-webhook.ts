@@ -5,6 +5,7 @@ import { Router } from 'express';
 import type { Db } from '../db/knex.ts';
 import { recordInboundEvent } from '../db/inbound-events.ts';
 import { findLinkForAppointment } from '../db/links.ts';
+import { addSyncHint } from '../db/sync-hints.ts';
 import { findInstalledTenant } from '../db/tenants.ts';
 import { loadCredential } from '../db/credentials.ts';
 import type { Queue } from '../jobs/queue.ts';
@@ -78,6 +79,7 @@ export function superOfficeWebhookRouter(deps: SuperOfficeWebhookDeps): Router {
       if (p.Entity !== 'activity') return 'recorded' as const;
       const linkId = await findLinkForAppointment(trx, tenant.id, ownerAssociateId(p), p.PrimaryKey);
       if (!linkId) return 'recorded' as const;
+      if (p.PrimaryKey !== undefined) await addSyncHint(trx, { tenantId: tenant.id, linkId, side: 'superoffice', itemId: String(p.PrimaryKey) });
       await deps.queue.enqueueLinkSync(tenant.id, linkId, { reason: `webhook:${p.Event}`, trx });
       return 'enqueued' as const;
     });

@@ -31,6 +31,8 @@ export class Transient extends SyncError {
 export class AuthorizationRevoked extends SyncError {
   override readonly name = 'AuthorizationRevoked';
   readonly retryable = false;
+  /** Which side refused; the engine fills it in, since a side does not know its own role. */
+  side?: 'superoffice' | 'calendar';
 }
 
 /** The item's version moved since we read it (412/409 on If-Match): re-read and re-plan. */

@@ -32,8 +32,15 @@ export type Change =
       modifiedAt?: string;
       /** Our stable key when the item carries one (we created it), so a lost bookkeeping write is adopted. */
       stableKey?: string;
+      /**
+       * Whether the profile tracks the item (server/sync/scope.ts); absent means `in`. An untracked
+       * item out of scope is left alone; a tracked one stops being tracked, and neither copy is deleted.
+       */
+      scope?: Scope;
     }
   | { id: string; deleted: true };
+
+export type Scope = 'in' | 'outside_window' | 'filtered';
 
 export interface SideRead {
   /** Duplicates are allowed (notifications arrive twice); the last one per id counts. */
@@ -93,7 +100,12 @@ export type Reason =
   | 'direction_blocks'
   | 'adopt_stable_key'
   | 'tombstoned'
-  | 'mass_deletion';
+  | 'mass_deletion'
+  | 'out_of_scope'
+  | 'filtered_out'
+  | 'left_window'
+  | 'adopt_pair'
+  | 'missing_stable_key';
 
 /** The source item's state as read, stored on the source half once the write succeeds. */
 export interface SourceRef {
@@ -114,6 +126,8 @@ export type SyncAction =
   | { kind: 'conflict'; side: SideName; reason: Reason; stableKey: string }
   /** Nothing to write; when `version`/`hash` are set the stored half is refreshed to them. */
   | { kind: 'noop'; side: SideName; reason: Reason; stableKey: string | null; id: string; version?: string; hash?: string }
+  /** Write the row's stable key onto a tracked item that lacks it (an earlier stamp failed), content unchanged. */
+  | { kind: 'stamp'; side: SideName; reason: Reason; stableKey: string; id: string; version: string }
   /** Clear `side`'s half of the row; a row with no half left is removed. */
   | { kind: 'forget'; side: SideName; reason: Reason; stableKey: string }
   /** Deletes withheld until an administrator confirms; the link is set to "needs confirmation". */

@@ -8,6 +8,7 @@ import type {
   LinkRow,
   PlanInput,
   Reason,
+  Scope,
   SideName,
   SideRead,
   SideState,
@@ -23,46 +24,60 @@ type Status =
   | { kind: 'changed'; state: SideState; modifiedAt?: string }
   | { kind: 'deleted' };
 
-type Present = Exclude<Status, { kind: 'deleted' }>;
+type Seen = Exclude<Status, { kind: 'deleted' }>;
 
 export function planSync(input: PlanInput): SyncAction[] {
   const { policy } = input;
   if (policy.direction === 'off') return [];
-  const so = latestById(input.superoffice);
-  const ext = latestById(input.calendar);
-  const soGone = absenceMeansGone(input.superoffice, input.links, 'so');
-  const extGone = absenceMeansGone(input.calendar, input.links, 'ext');
-  const seenSo = new Set<string>();
-  const seenExt = new Set<string>();
+  const reads = { superoffice: latestById(input.superoffice), calendar: latestById(input.calendar) };
+  const gone = {
+    superoffice: absenceMeansGone(input.superoffice, input.links, 'so'),
+    calendar: absenceMeansGone(input.calendar, input.links, 'ext'),
+  };
+  // Copies: the adoption step below fills empty halves, and the input stays untouched.
+  const rows = input.links.map((r) => ({ ...r }));
   const actions: SyncAction[] = [];
+  const fresh = adopt(rows, reads, actions);
 
-  for (const row of input.links) {
-    if (row.so) seenSo.add(row.so.id);
-    if (row.ext) seenExt.add(row.ext.id);
+  for (const row of rows) {
     if (row.state === 'tombstone') {
       // A late or duplicated notification must not bring back what was deleted; restoring is explicit.
-      for (const [half, side, reads] of [[row.so, 'superoffice', so], [row.ext, 'calendar', ext]] as const) {
-        const c = half ? reads.get(half.id) : undefined;
+      for (const side of SIDES) {
+        const half = row[HALF[side]];
+        const c = half ? reads[side].get(half.id) : undefined;
         if (half && c && !c.deleted) actions.push({ kind: 'noop', side, reason: 'tombstoned', stableKey: row.stableKey, id: half.id });
       }
       continue;
     }
-    const a = row.so ? statusOf(row.so, so.get(row.so.id), soGone) : null;
-    const b = row.ext ? statusOf(row.ext, ext.get(row.ext.id), extGone) : null;
-    actions.push(...decide(row, a, b, input));
+    const soChange = row.so ? reads.superoffice.get(row.so.id) : undefined;
+    const extChange = row.ext ? reads.calendar.get(row.ext.id) : undefined;
+    const a = row.so ? statusOf(row.so, soChange, gone.superoffice) : null;
+    const b = row.ext ? statusOf(row.ext, extChange, gone.calendar) : null;
+    const leaving = leavesScope(row, [soChange, extChange], [a, b]);
+    const decided = leaving ?? decide(row, a, b, input);
+    actions.push(...decided, ...stamps(row, [soChange, extChange], decided));
   }
 
-  // Changes no row knows: new items, or items we created whose bookkeeping was lost.
-  for (const [reads, seen, side] of [[so, seenSo, 'superoffice'], [ext, seenExt, 'calendar']] as const) {
-    for (const c of reads.values()) {
-      if (seen.has(c.id) || c.deleted) continue;
-      const half = side === 'superoffice' ? 'so' : 'ext';
-      const owner = c.stableKey ? input.links.find((r) => r.stableKey === c.stableKey && r[half] === null) : undefined;
-      if (owner) {
-        actions.push({ kind: 'link', side, reason: 'adopt_stable_key', stableKey: owner.stableKey, id: c.id, version: c.version, hash: c.hash });
+  // Items no row knows: new ones, pairs that both carry one stable key (a relink), and the rest.
+  for (const pair of fresh.pairs) {
+    const [s, e] = pair;
+    if (scopeOf(s) !== 'in' || scopeOf(e) !== 'in') {
+      actions.push({ kind: 'noop', side: 'calendar', reason: 'out_of_scope', stableKey: null, id: s.id });
+      continue;
+    }
+    const key = s.stableKey as string;
+    actions.push(linkAction('superoffice', 'adopt_pair', key, s), linkAction('calendar', 'adopt_pair', key, e));
+    const row: LinkRow = { stableKey: key, so: stateOf(s), ext: stateOf(e), state: 'active' };
+    // Both copies exist but nothing says which is current: judge them as if both had changed.
+    actions.push(...decide(row, changed(s), changed(e), input));
+  }
+  for (const side of SIDES) {
+    for (const c of fresh.single[side]) {
+      const target = other(side);
+      if (scopeOf(c) !== 'in') {
+        actions.push({ kind: 'noop', side: target, reason: 'out_of_scope', stableKey: null, id: c.id });
         continue;
       }
-      const target = other(side);
       const reason: Reason = side === 'superoffice' ? 'new_in_superoffice' : 'new_in_calendar';
       actions.push(
         allowed(policy, target)
@@ -72,6 +87,100 @@ export function planSync(input: PlanInput): SyncAction[] {
     }
   }
   return guardMassDeletion(actions, input);
+}
+
+type Present = Extract<Change, { version: string }>;
+const SIDES = ['superoffice', 'calendar'] as const;
+const HALF = { superoffice: 'so', calendar: 'ext' } as const;
+
+/**
+ * Sorts the changes no row knows by their stable key. One whose key names a row with that half
+ * empty is ours, created before its bookkeeping was lost: it fills the half (a `link` action) and
+ * is judged with the row. A key on both sides and in no row is a pair (a relink, or a window that
+ * grew back). A key a tombstone holds stays dead; a key whose row already has another item on that
+ * side was copied with the item (Outlook copies extended properties), so that item is simply new.
+ */
+function adopt(rows: LinkRow[], reads: Record<SideName, Map<string, Change>>, actions: SyncAction[]) {
+  const byKey = new Map(rows.map((r) => [r.stableKey, r]));
+  const known = { superoffice: new Set<string>(), calendar: new Set<string>() };
+  for (const r of rows) {
+    if (r.so) known.superoffice.add(r.so.id);
+    if (r.ext) known.calendar.add(r.ext.id);
+  }
+  const single: Record<SideName, Present[]> = { superoffice: [], calendar: [] };
+  const keyed = new Map<string, Partial<Record<SideName, Present>>>();
+  for (const side of SIDES) {
+    for (const c of reads[side].values()) {
+      if (c.deleted || known[side].has(c.id)) continue;
+      const row = c.stableKey ? byKey.get(c.stableKey) : undefined;
+      if (row?.state === 'tombstone') {
+        actions.push({ kind: 'noop', side, reason: 'tombstoned', stableKey: row.stableKey, id: c.id });
+      } else if (row && row[HALF[side]] === null) {
+        actions.push(linkAction(side, 'adopt_stable_key', row.stableKey, c));
+        row[HALF[side]] = stateOf(c);
+      } else if (row || !c.stableKey) {
+        single[side].push(row ? { ...c, stableKey: undefined } : c);
+      } else {
+        const entry = keyed.get(c.stableKey) ?? {};
+        entry[side] = c;
+        keyed.set(c.stableKey, entry);
+      }
+    }
+  }
+  const pairs: Array<[Present, Present]> = [];
+  for (const entry of keyed.values()) {
+    if (entry.superoffice && entry.calendar) pairs.push([entry.superoffice, entry.calendar]);
+    else if (entry.superoffice) single.superoffice.push(entry.superoffice);
+    else if (entry.calendar) single.calendar.push(entry.calendar);
+  }
+  return { single, pairs };
+}
+
+/**
+ * A tracked item the profile no longer covers stops being tracked; neither copy is deleted. A
+ * filtered item (its type, privacy, ... ) leaves at once; one outside the window leaves only when
+ * it was not just edited, so a meeting moved far ahead still moves on the other side.
+ */
+function leavesScope(row: LinkRow, changes: Array<Change | undefined>, statuses: Array<Status | null>): SyncAction[] | null {
+  const scopes = changes.map((c) => (c && !c.deleted ? scopeOf(c) : 'in'));
+  const edited = statuses.some((s) => s?.kind === 'changed');
+  let reason: Reason | null = null;
+  if (scopes.includes('filtered')) reason = 'filtered_out';
+  else if (scopes.includes('outside_window') && !edited) reason = 'left_window';
+  if (reason === null) return null;
+  return SIDES.filter((side) => row[HALF[side]] !== null).map((side) => ({ kind: 'forget', side, reason, stableKey: row.stableKey }));
+}
+
+/**
+ * Tracked items that do not carry their row's key get it, so a relink can pair them; not when
+ * this run writes the row anyway (a write carries the key) or lets it go.
+ */
+function stamps(row: LinkRow, changes: Array<Change | undefined>, decided: SyncAction[]): SyncAction[] {
+  if (decided.some((x) => x.kind === 'create' || x.kind === 'update' || x.kind === 'delete' || x.kind === 'forget')) return [];
+  const out: SyncAction[] = [];
+  SIDES.forEach((side, i) => {
+    const c = changes[i];
+    if (c && !c.deleted && c.stableKey !== row.stableKey) {
+      out.push({ kind: 'stamp', side, reason: 'missing_stable_key', stableKey: row.stableKey, id: c.id, version: c.version });
+    }
+  });
+  return out;
+}
+
+function scopeOf(c: Present): Scope {
+  return c.scope ?? 'in';
+}
+
+function stateOf(c: Present): SideState {
+  return { id: c.id, version: c.version, hash: c.hash };
+}
+
+function changed(c: Present): Status {
+  return c.modifiedAt === undefined ? { kind: 'changed', state: stateOf(c) } : { kind: 'changed', state: stateOf(c), modifiedAt: c.modifiedAt };
+}
+
+function linkAction(side: SideName, reason: Reason, stableKey: string, c: Present): SyncAction {
+  return { kind: 'link', side, reason, stableKey, id: c.id, version: c.version, hash: c.hash };
 }
 
 function decide(row: LinkRow, a: Status | null, b: Status | null, input: PlanInput): SyncAction[] {
@@ -119,7 +228,7 @@ function decide(row: LinkRow, a: Status | null, b: Status | null, input: PlanInp
   return [...refresh('superoffice', a, key), ...refresh('calendar', b, key)];
 }
 
-function resolve(a: Present, b: Present, input: PlanInput): { winner: SideName; reason: Reason } | null {
+function resolve(a: Seen, b: Seen, input: PlanInput): { winner: SideName; reason: Reason } | null {
   const { direction, conflict } = input.policy;
   // One-way links have a source of truth whatever the conflict policy says.
   if (direction === 'to_calendar') return { winner: 'superoffice', reason: 'conflict_direction_source_wins' };
@@ -133,7 +242,7 @@ function resolve(a: Present, b: Present, input: PlanInput): { winner: SideName; 
   return { winner: tb > ta ? 'calendar' : 'superoffice', reason: 'conflict_newest_wins' };
 }
 
-function modified(s: Present, now: string): number | null {
+function modified(s: Seen, now: string): number | null {
   const at = s.kind === 'changed' && s.modifiedAt ? Date.parse(s.modifiedAt) : NaN;
   if (Number.isNaN(at)) return null;
   return Math.min(at, Date.parse(now));
@@ -149,12 +258,12 @@ function writeOrBlock(policy: SyncPolicy, action: Extract<SyncAction, { kind: 'c
 }
 
 // When the write to this side is blocked, its own version-only change still needs storing.
-function refreshIfBlocked(policy: SyncPolicy, side: SideName, s: Present, key: string): SyncAction[] {
+function refreshIfBlocked(policy: SyncPolicy, side: SideName, s: Seen, key: string): SyncAction[] {
   return allowed(policy, side) ? [] : refresh(side, s, key).filter((x) => x.kind === 'noop' && x.version !== undefined);
 }
 
 /** Noop that stores a new version when only the version moved (or the content converged). */
-function refresh(side: SideName, s: Present, key: string, reason?: Reason): SyncAction[] {
+function refresh(side: SideName, s: Seen, key: string, reason?: Reason): SyncAction[] {
   if (s.kind === 'unchanged') return [];
   return [{ kind: 'noop', side, reason: reason ?? 'version_only_change', stableKey: key, id: s.state.id, version: s.state.version, hash: s.state.hash }];
 }
@@ -206,7 +315,7 @@ function deletedReason(side: SideName): Reason {
   return side === 'superoffice' ? 'deleted_in_superoffice' : 'deleted_in_calendar';
 }
 
-function source(c: Extract<Change, { version: string }>) {
+function source(c: Present) {
   return { sourceId: c.id, sourceVersion: c.version, sourceHash: c.hash };
 }
 

@@ -14,7 +14,17 @@ const delta = (...changes: Change[]): SideRead => ({ changes, mode: 'delta', com
 const linked = row('k1', ['s1', 'sv1', 'h1'], ['e1', 'ev1', 'h1']);
 
 function plan(over: Partial<PlanInput>): SyncAction[] {
-  return planSync({ links: [linked], superoffice: delta(), calendar: delta(), policy: TWO_WAY, now: NOW, ...over });
+  const input: PlanInput = { links: [linked], superoffice: delta(), calendar: delta(), policy: TWO_WAY, now: NOW, ...over };
+  // Tracked items carry their row's key, as they do once synced; the stamp tests below leave it out.
+  const keyed = (read: SideRead, half: 'so' | 'ext'): SideRead => ({
+    ...read,
+    changes: read.changes.map((c) => {
+      if (c.deleted || c.stableKey !== undefined) return c;
+      const owner = input.links.find((r) => r[half]?.id === c.id);
+      return owner ? { ...c, stableKey: owner.stableKey } : c;
+    }),
+  });
+  return planSync({ ...input, superoffice: keyed(input.superoffice, 'so'), calendar: keyed(input.calendar, 'ext') });
 }
 const brief = (actions: SyncAction[]) => actions.map((a) => `${a.kind}:${'side' in a ? a.side : '-'}:${a.reason}`);
 
@@ -174,4 +184,57 @@ test('planSync is pure: same input, same output, input untouched', () => {
   const copy = structuredClone(input);
   assert.deepEqual(planSync(input), planSync(copy));
   assert.deepEqual(input, copy);
+});
+
+// Scope: what the profile tracks (window and filters) decides what starts and stops being synced.
+test('scope: an untracked item outside the window or filtered out is left alone', () => {
+  const got = plan({ links: [], superoffice: delta({ id: 's9', version: 'v', hash: 'h', scope: 'outside_window' }), calendar: delta({ id: 'e9', version: 'v', hash: 'h', scope: 'filtered' }) });
+  assert.deepEqual(brief(got), ['noop:calendar:out_of_scope', 'noop:superoffice:out_of_scope']);
+});
+
+test('scope: a tracked item that becomes filtered out stops being tracked; nothing is deleted', () => {
+  const got = plan({ superoffice: delta({ id: 's1', version: 'sv2', hash: 'h2', scope: 'filtered' }) });
+  assert.deepEqual(brief(got), ['forget:superoffice:filtered_out', 'forget:calendar:filtered_out']);
+});
+
+test('scope: a tracked item outside the window is let go unless it was just edited (a move still travels)', () => {
+  assert.deepEqual(brief(plan({ superoffice: delta({ id: 's1', version: 'sv1', hash: 'h1', scope: 'outside_window' }) })), [
+    'forget:superoffice:left_window',
+    'forget:calendar:left_window',
+  ]);
+  assert.deepEqual(brief(plan({ superoffice: delta({ id: 's1', version: 'sv2', hash: 'h2', scope: 'outside_window' }) })), ['update:calendar:changed_in_superoffice']);
+});
+
+test('adoption: both copies carry one key and no row knows them (a relink): they are paired, not duplicated', () => {
+  const got = plan({
+    links: [],
+    superoffice: delta({ id: 's7', version: 'v1', hash: 'hs', stableKey: 'k7', modifiedAt: '2026-02-01T00:00:00Z' }),
+    calendar: delta({ id: 'e7', version: 'v1', hash: 'he', stableKey: 'k7', modifiedAt: '2026-02-02T00:00:00Z' }),
+    policy: { direction: 'two_way', conflict: 'newest_wins' },
+  });
+  assert.deepEqual(brief(got), ['link:superoffice:adopt_pair', 'link:calendar:adopt_pair', 'update:superoffice:conflict_newest_wins']);
+  assert.equal(got.filter((a) => a.kind === 'create').length, 0);
+});
+
+test('adoption: a pair with the same content is linked without a write', () => {
+  const got = plan({ links: [], superoffice: delta({ id: 's7', version: 'v1', hash: 'h', stableKey: 'k7' }), calendar: delta({ id: 'e7', version: 'v1', hash: 'h', stableKey: 'k7' }) });
+  assert.deepEqual(brief(got), ['link:superoffice:adopt_pair', 'link:calendar:adopt_pair', 'noop:superoffice:same_content', 'noop:calendar:same_content']);
+});
+
+test('adoption: an item carrying the key of a row that already has an item there is a copy, and new', () => {
+  const got = plan({ calendar: delta({ id: 'e2', version: 'v1', hash: 'h1', stableKey: 'k1' }) });
+  assert.deepEqual(got, [{ kind: 'create', side: 'superoffice', reason: 'new_in_calendar', stableKey: null, sourceId: 'e2', sourceVersion: 'v1', sourceHash: 'h1' }]);
+});
+
+test('adoption: an item carrying a tombstoned key stays dead', () => {
+  const got = plan({ links: [row('k3', ['s3', 'v1', 'h1'], ['e3', 'v1', 'h1'], 'tombstone')], calendar: delta({ id: 'e8', version: 'v1', hash: 'h1', stableKey: 'k3' }) });
+  assert.deepEqual(brief(got), ['noop:calendar:tombstoned']);
+});
+
+test('a tracked item without its key (an earlier stamp failed) is stamped, unless the run writes it anyway', () => {
+  const run = (so: Change[]) => planSync({ links: [linked], superoffice: delta(...so), calendar: delta(), policy: TWO_WAY, now: NOW });
+  assert.deepEqual(run([{ id: 's1', version: 'sv2', hash: 'h1' }]).map((a) => a.kind), ['noop', 'stamp']);
+  assert.deepEqual(run([{ id: 's1', version: 'sv1', hash: 'h1' }]), [{ kind: 'stamp', side: 'superoffice', reason: 'missing_stable_key', stableKey: 'k1', id: 's1', version: 'sv1' }]);
+  assert.deepEqual(run([{ id: 's1', version: 'sv2', hash: 'h2' }]).map((a) => a.kind), ['update'], 'an update carries the key');
+  assert.deepEqual(run([{ id: 's1', version: 'sv1', hash: 'h1', stableKey: 'k1' }]), []);
 });
