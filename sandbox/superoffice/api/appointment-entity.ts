@@ -162,7 +162,7 @@ function personJson(id: number, c: EntityContext): Json | null {
 
 export function appointmentEntity(
   row: AppointmentRow,
-  series: { rule: RecurrenceRule | undefined; dates: Date[] },
+  series: { rule: RecurrenceRule | undefined; dates: Date[]; baseZone: string },
   c: EntityContext,
   self: string,
 ): Json {
@@ -220,7 +220,7 @@ export function appointmentEntity(
     BookingType: row.participants.length ? 'Owner' : 'None',
     RejectCounter: 0,
     RejectReason: '',
-    Recurrence: recurrenceInfo(series.rule, row, series.dates, c.view),
+    Recurrence: recurrenceInfo(series.rule, row, series.dates, c.view, series.baseZone),
     Participants: participants,
     PreferredTZLocation: row.preferredTZLocation,
     CautionWarning: 'OK',

@@ -1,10 +1,11 @@
 // The appointment table's behaviour: create (a recurring one becomes one row per occurrence sharing a
-// recurrenceRuleId), update and delete with the recurrence UpdateMode, UpdatedDate stamped in UTC on
-// every change. Every change, whoever makes it, is reported to `onChange`, which feeds the webhook
+// recurrenceRuleId, at the first one's wall-clock time in the tenant's base zone), update and delete
+// with the recurrence UpdateMode, UpdatedDate stamped in UTC on every change. Every change, whoever makes it, is reported to `onChange`, which feeds the webhook
 // dispatcher.
 import { applyAppointmentInput, appointmentEntity, blankRow, type EntityContext } from './appointment-entity.ts';
 import { notFound } from './errors.ts';
-import { occurrenceDays, readRecurrence } from './recurrence.ts';
+import { occurrenceDays, readRecurrence, wallDay } from './recurrence.ts';
+import { fromWallTime, wallTime } from './time-zone.ts';
 import type { ApiStore, AppointmentRow, RecurrenceRule, TenantData } from './store.ts';
 import type { Json } from './wire.ts';
 
@@ -21,8 +22,6 @@ export interface AppointmentChange {
 
 /** RECURRENCE_UPDATE_MODE values. */
 export const UPDATE_MODE = { OnlyThis: 1, ThisAndForward: 2, StopRecurrence: 9 } as const;
-
-const DAY = 86400000;
 
 export class Appointments {
   constructor(
@@ -58,7 +57,7 @@ export class Appointments {
     const t = this.store.tenant(c.ctx);
     const rule = row.recurrenceRuleId ? t.rules.get(row.recurrenceRuleId) : undefined;
     const dates = rule ? this.seriesRows(t, rule.recurrenceRuleId).map((r) => r.start) : [];
-    return appointmentEntity(row, { rule, dates }, c, `${apiBase}v1/Appointment/${row.appointmentId}`);
+    return appointmentEntity(row, { rule, dates, baseZone: t.baseZone }, c, `${apiBase}v1/Appointment/${row.appointmentId}`);
   }
 
   /** Creates from a client body. `emit` false is for seeding, which is initial state, not a change. */
@@ -66,7 +65,7 @@ export class Appointments {
     const t = this.store.tenant(c.ctx);
     const { row, recurrence } = applyAppointmentInput(blankRow(actor, this.now()), body, c);
     const rows = [this.insert(t, row, actor)];
-    const spec = readRecurrence(recurrence, row, c.view);
+    const spec = readRecurrence(recurrence, row, c.view, t.baseZone);
     if (spec) rows.push(...this.makeSeries(t, rows[0]!, spec, actor));
     if (emit) this.onChange(c.ctx, rows.map((r) => ({ kind: 'created', after: r, changedBy: actor })));
     return rows[0]!;
@@ -88,21 +87,24 @@ export class Appointments {
     const later = rule ? this.seriesRows(t, rule.recurrenceRuleId).filter((r) => r.start > before.start) : [];
     const saved = stamp(before, applied);
     if (rule && mode === UPDATE_MODE.ThisAndForward) {
-      // Later occurrences take the same field changes and the same shift in time.
-      const shiftStart = applied.start.getTime() - before.start.getTime();
-      const shiftEnd = applied.end.getTime() - before.end.getTime();
+      // Later occurrences take the same field changes and the same shift in (base-zone wall) time.
+      const wall = (d: Date) => wallTime(d, t.baseZone);
+      const shiftStart = wall(applied.start) - wall(before.start);
+      const shiftEnd = wall(applied.end) - wall(before.end);
       const changed = (Object.keys(applied) as (keyof AppointmentRow)[]).filter(
         (k) => !['start', 'end', 'appointmentId'].includes(k) && JSON.stringify(applied[k]) !== JSON.stringify(before[k]),
       );
       for (const next of later) {
-        const copy: AppointmentRow = { ...next, start: new Date(next.start.getTime() + shiftStart), end: new Date(next.end.getTime() + shiftEnd) };
+        const copy: AppointmentRow = {
+          ...next, start: fromWallTime(wall(next.start) + shiftStart, t.baseZone), end: fromWallTime(wall(next.end) + shiftEnd, t.baseZone),
+        };
         for (const k of changed) (copy as unknown as Record<string, unknown>)[k] = applied[k];
         stamp(next, copy);
       }
     } else if (rule && mode === UPDATE_MODE.StopRecurrence) {
       changes.push(...this.cutSeries(t, rule, before.start, actor));
     } else if (!rule) {
-      const spec = readRecurrence(recurrence, saved, c.view);
+      const spec = readRecurrence(recurrence, saved, c.view, t.baseZone);
       if (spec) changes.push(...this.makeSeries(t, saved, spec, actor).map((r) => ({ kind: 'created' as const, after: r, changedBy: actor })));
     }
     this.onChange(c.ctx, changes);
@@ -142,12 +144,14 @@ export class Appointments {
     const rule: RecurrenceRule = { ...spec, recurrenceRuleId: t.nextId.rule++ };
     t.rules.set(rule.recurrenceRuleId, rule);
     first.recurrenceRuleId = rule.recurrenceRuleId;
-    const firstDay = Math.floor(first.start.getTime() / DAY) * DAY;
-    const timeOfDay = first.start.getTime() - firstDay;
-    const length = first.end.getTime() - first.start.getTime();
-    return occurrenceDays(spec)
+    // Wall-clock arithmetic in the base zone: 09:00 stays 09:00 after a DST change.
+    const zone = t.baseZone;
+    const firstDay = wallDay(first.start, zone);
+    const timeOfDay = wallTime(first.start, zone) - firstDay;
+    const length = wallTime(first.end, zone) - wallTime(first.start, zone);
+    return occurrenceDays(spec, zone)
       .filter((day) => day !== firstDay)
-      .map((day) => this.insert(t, { ...first, start: new Date(day + timeOfDay), end: new Date(day + timeOfDay + length) }, actor));
+      .map((day) => this.insert(t, { ...first, start: fromWallTime(day + timeOfDay, zone), end: fromWallTime(day + timeOfDay + length, zone) }, actor));
   }
 
   /** Ends the series at `from`: later occurrences are deleted and the rule's end moves back. */

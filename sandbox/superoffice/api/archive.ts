@@ -69,7 +69,7 @@ interface Query {
 }
 
 function run(api: ApiContext, req: Request, res: Response, q: Query): AppointmentRow[] {
-  const view = timeZoneOf(req);
+  const view = timeZoneOf(req, api.store.tenant(principalOf(res).ctx).baseZone);
   const rs = parseRestrictions(q.restrictions);
   for (const c of q.columns) column(c);
   let rows = api.appointments.all(principalOf(res).ctx);
@@ -102,7 +102,7 @@ export function mountArchive(r: Router, api: ApiContext): void {
     if (provider.toLowerCase() !== 'findappointment') {
       throw new SoApiError(400, 'ArgumentException', `Archive provider '${provider}' is not simulated`);
     }
-    const view = timeZoneOf(req);
+    const view = timeZoneOf(req, api.store.tenant(principalOf(res).ctx).baseZone);
     const page = int(pick(req.body, 'Page') ?? 0, 'Page');
     const pageSize = int(pick(req.body, 'PageSize') ?? 50, 'PageSize');
     if (pageSize <= 0) throw new SoApiError(400, 'ArgumentException', 'PageSize must be positive');
@@ -130,7 +130,7 @@ export function mountArchive(r: Router, api: ApiContext): void {
   });
 
   const odata = (req: Request, res: Response) => {
-    const view = timeZoneOf(req);
+    const view = timeZoneOf(req, api.store.tenant(principalOf(res).ctx).baseZone);
     const qp = (n: string) => queryParam(req.query, n);
     const top = Number(qp('$top') ?? 50);
     const skip = Number(qp('$skip') ?? 0);

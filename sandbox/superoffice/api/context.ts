@@ -28,7 +28,7 @@ export function principalOf(res: Response): SoPrincipal {
 
 export function entityContext(api: ApiContext, req: Request, res: Response): EntityContext {
   const { ctx } = principalOf(res);
-  return { ctx, view: timeZoneOf(req), associates: api.deps.associates(ctx), persons: api.deps.persons(ctx) };
+  return { ctx, view: timeZoneOf(req, api.store.tenant(ctx).baseZone), associates: api.deps.associates(ctx), persons: api.deps.persons(ctx) };
 }
 
 /** `https://host/Cust12345/api/`, the SDK's base URL, for `_Links`. */

@@ -1,9 +1,11 @@
 // RecurrenceInfo (specs/superoffice.md 6.2): reading a pattern, expanding it into occurrence dates
 // (each occurrence becomes its own appointment row sharing a recurrenceRuleId, as in NetServer's
-// database), and writing it back out. Expansion works in the UTC base zone, day by day.
+// database), and writing it back out. Expansion works day by day on the tenant's base-zone calendar,
+// so an occurrence keeps the first one's wall-clock time across DST changes (the database keeps
+// base-zone wall time).
 import { SoApiError } from './errors.ts';
 import type { AppointmentRow, RecurrenceRule } from './store.ts';
-import { formatDate, parseDate, type TimeZoneView } from './time-zone.ts';
+import { formatDate, fromWallTime, parseDate, wallTime, type TimeZoneView } from './time-zone.ts';
 import {
   DAILY_PATTERN, MONTHLY_PATTERN, RECURRENCE_END_TYPE, RECURRENCE_PATTERN, WEEK_OF_MONTH, bool, enumName, enumValue,
   int, isObject, pick, weekdayFlags, weekdayNames, type Json,
@@ -14,8 +16,14 @@ const DAY = 86400000;
 const MAX_OCCURRENCES = 1000;
 const P = { Daily: 1, Weekly: 2, Monthly: 3, Yearly: 4 } as const;
 
-function dayOf(d: Date): number {
-  return Math.floor(d.getTime() / DAY) * DAY;
+/** The base-zone calendar day of `d`, as the UTC midnight with that date. */
+export function wallDay(d: Date, zone: string): number {
+  return Math.floor(wallTime(d, zone) / DAY) * DAY;
+}
+
+/** The instant the base-zone day `day` (a wallDay) begins. */
+function dayStart(day: number, zone: string): Date {
+  return fromWallTime(day, zone);
 }
 
 /** Mon=1 ... Sun=64, the Weekday flag of a UTC day. */
@@ -40,7 +48,7 @@ function sub(v: unknown, field: string) {
 }
 
 /** The rule a body's Recurrence asks for, or null when it is absent or IsRecurrence is false. */
-export function readRecurrence(v: unknown, first: AppointmentRow, view: TimeZoneView): Omit<RecurrenceRule, 'recurrenceRuleId'> | null {
+export function readRecurrence(v: unknown, first: AppointmentRow, view: TimeZoneView, baseZone: string): Omit<RecurrenceRule, 'recurrenceRuleId'> | null {
   if (!isObject(v) || !bool(pick(v, 'IsRecurrence') ?? false, 'Recurrence.IsRecurrence')) return null;
   const pattern = enumValue(pick(v, 'Pattern') ?? 'Unknown', RECURRENCE_PATTERN, 'Recurrence.Pattern');
   if (!([P.Daily, P.Weekly, P.Monthly, P.Yearly] as number[]).includes(pattern)) {
@@ -59,7 +67,7 @@ export function readRecurrence(v: unknown, first: AppointmentRow, view: TimeZone
     pattern, start, end: end ?? start, endType, counter,
     // DayPattern defaults to EveryCyclicDay (3).
     dayPattern: { cycle: daily.cycle, pattern: daily.pattern || 3 },
-    weekPattern: { cycle: week.cycle, weekdays: week.weekday || weekdayFlag(dayOf(start)) },
+    weekPattern: { cycle: week.cycle, weekdays: week.weekday || weekdayFlag(wallDay(start, baseZone)) },
     monthPattern: { ...sub(pick(v, 'MonthPattern'), 'MonthPattern') },
     yearPattern: { ...sub(pick(v, 'YearPattern'), 'YearPattern') },
   };
@@ -102,10 +110,10 @@ function matches(rule: Omit<RecurrenceRule, 'recurrenceRuleId'>, day: number, st
   }
 }
 
-/** The days (UTC midnight) on which the rule puts an occurrence. */
-export function occurrenceDays(rule: Omit<RecurrenceRule, 'recurrenceRuleId'>): number[] {
-  const startDay = dayOf(rule.start);
-  const lastDay = rule.endType === 1 ? dayOf(rule.end) : Number.POSITIVE_INFINITY;
+/** The base-zone days (wallDay values) on which the rule puts an occurrence. */
+export function occurrenceDays(rule: Omit<RecurrenceRule, 'recurrenceRuleId'>, baseZone: string): number[] {
+  const startDay = wallDay(rule.start, baseZone);
+  const lastDay = rule.endType === 1 ? wallDay(rule.end, baseZone) : Number.POSITIVE_INFINITY;
   const out: number[] = [];
   for (let day = startDay; day <= lastDay && out.length < MAX_OCCURRENCES; day += DAY) {
     if (matches(rule, day, startDay)) out.push(day);
@@ -115,15 +123,16 @@ export function occurrenceDays(rule: Omit<RecurrenceRule, 'recurrenceRuleId'>): 
   return out;
 }
 
-export function recurrenceInfo(rule: RecurrenceRule | undefined, row: AppointmentRow, dates: Date[], view: TimeZoneView): Json {
-  const day = new Date(dayOf(row.start));
+export function recurrenceInfo(rule: RecurrenceRule | undefined, row: AppointmentRow, dates: Date[], view: TimeZoneView, baseZone: string): Json {
+  const day = new Date(wallDay(row.start, baseZone));
+  const begins = (d: Date) => formatDate(dayStart(wallDay(d, baseZone), baseZone), view);
   const pattern = (p: { cycle: number; day: number; weekday: number; weekOfMonth: number; pattern: number }) => ({
     Cycle: p.cycle, Day: p.day, Weekday: weekdayNames(p.weekday), WeekOfMonth: enumName(p.weekOfMonth, WEEK_OF_MONTH),
     Pattern: enumName(p.pattern, MONTHLY_PATTERN),
   });
   if (!rule) {
     return {
-      RecurrenceId: 0, StartDate: formatDate(day, view), EndDate: formatDate(day, view), RecurrenceEndType: 'EndDate',
+      RecurrenceId: 0, StartDate: begins(row.start), EndDate: begins(row.start), RecurrenceEndType: 'EndDate',
       Pattern: 'Daily', RecurrenceCounter: 0, IsRecurrence: false, DayPattern: { Cycle: 1, Pattern: 'EveryCyclicDay' },
       WeekPattern: { Cycle: 1, Weekdays: weekdayNames(weekdayFlag(day.getTime())) },
       MonthPattern: pattern({ cycle: 1, day: day.getUTCDate(), weekday: 0, weekOfMonth: 0, pattern: 1 }),
@@ -133,8 +142,8 @@ export function recurrenceInfo(rule: RecurrenceRule | undefined, row: Appointmen
   }
   return {
     RecurrenceId: rule.recurrenceRuleId,
-    StartDate: formatDate(new Date(dayOf(rule.start)), view),
-    EndDate: formatDate(new Date(dayOf(rule.end)), view),
+    StartDate: begins(rule.start),
+    EndDate: begins(rule.end),
     RecurrenceEndType: enumName(rule.endType, RECURRENCE_END_TYPE),
     Pattern: enumName(rule.pattern, RECURRENCE_PATTERN),
     RecurrenceCounter: rule.counter,
@@ -143,6 +152,6 @@ export function recurrenceInfo(rule: RecurrenceRule | undefined, row: Appointmen
     WeekPattern: { Cycle: rule.weekPattern.cycle, Weekdays: weekdayNames(rule.weekPattern.weekdays) },
     MonthPattern: pattern(rule.monthPattern),
     YearPattern: pattern(rule.yearPattern),
-    Dates: dates.map((d) => ({ Date: formatDate(new Date(dayOf(d)), view), IsConflict: false, Description: null, DescriptionStyleHint: '', Tooltip: '' })),
+    Dates: dates.map((d) => ({ Date: begins(d), IsConflict: false, Description: null, DescriptionStyleHint: '', Tooltip: '' })),
   };
 }

@@ -123,6 +123,8 @@ export interface ApiFaults {
 }
 
 export interface TenantData {
+  /** IANA zone the tenant's data is kept in (specs/superoffice.md 6.5); UTC unless a test sets another. */
+  baseZone: string;
   appointments: Map<number, AppointmentRow>;
   rules: Map<number, RecurrenceRule>;
   foreignKeys: ForeignKeyRow[];
@@ -141,6 +143,7 @@ export class ApiStore {
     let t = this.tenants.get(key);
     if (!t) {
       t = {
+        baseZone: 'UTC',
         appointments: new Map(),
         rules: new Map(),
         foreignKeys: [],

@@ -12,7 +12,7 @@ import { Dispatcher, type DeliveryRecord, type WebhookFaults } from './dispatche
 import { SoApiError, sendSoError, soErrorHandler } from './errors.ts';
 import { mountForeignKeys } from './foreign-keys.ts';
 import { ApiStore } from './store.ts';
-import type { TimeZoneView } from './time-zone.ts';
+import { isKnownZone, type TimeZoneView } from './time-zone.ts';
 import type { SoPrincipal, TenantApiDeps } from './types.ts';
 import { mountWebhooks, webhookJson } from './webhooks.ts';
 import { mountWebPanels } from './web-panels.ts';
@@ -50,6 +50,8 @@ export interface TenantApiControl {
   deliveries(ctx?: string): DeliveryRecord[];
   injectWebhookFaults(ctx: string, faults: Partial<WebhookFaults>): void;
   injectApiFaults(ctx: string, faults: ApiFaultInjection): void;
+  /** The tenant's base time zone (IANA), in which un-offset dates are read and series are expanded. */
+  setBaseTimeZone(ctx: string, zone: string): void;
   /** Resolves when no webhook delivery is in flight or waiting to retry. */
   idle(): Promise<void>;
   /** Stops the dispatcher (pending deliveries are dropped). */
@@ -136,6 +138,10 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
       const t = store.tenant(ctx).apiFaults;
       if (f.latencyMs !== undefined) t.latencyMs = f.latencyMs;
       if (f.status) t.status = { code: f.status, count: f.count ?? 1, retryAfterSeconds: f.retryAfterSeconds };
+    },
+    setBaseTimeZone(ctx, zone) {
+      if (!isKnownZone(zone)) throw new Error(`unknown time zone ${JSON.stringify(zone)}`);
+      store.tenant(ctx).baseZone = zone;
     },
     idle: () => dispatcher.idle(),
     close: () => dispatcher.close(),

@@ -1,9 +1,11 @@
-// `SO-TimeZone` (specs/superoffice.md 6.5). The simulated tenants keep their data in a UTC base
-// zone. Without the header, dates go out without an offset (base-zone wall time); `SO-TimeZone: NO`
+// `SO-TimeZone` (specs/superoffice.md 6.5). Each simulated tenant keeps its data in a base zone (UTC
+// unless a test sets another). Without the header, dates go out without an offset (base-zone wall
+// time); `SO-TimeZone: NO`
 // converts to that zone, still without an offset; `,includeTZOffset` adds it (`Z` for UTC). Inbound
 // dates with `Z` or an offset are instants; without one they are wall time in the header's zone.
 // Created/updated dates are always UTC. Only a handful of zone codes are known here; an unknown code
-// falls back to the base zone.
+// falls back to the base zone. Rows hold instants; the base zone matters where SuperOffice works in
+// wall time: without the header, and when a recurrence is expanded into occurrence rows.
 import type { Request } from 'express';
 import { SoApiError } from './errors.ts';
 
@@ -21,18 +23,26 @@ const ZONES: Record<string, string> = {
   'us-ny': 'America/New_York', 'us-il': 'America/Chicago', 'us-ca': 'America/Los_Angeles',
 };
 
-const BASE_VIEW: TimeZoneView = { zone: 'UTC', includeOffset: false };
-
-export function timeZoneOf(req: Request): TimeZoneView {
+export function timeZoneOf(req: Request, baseZone = 'UTC'): TimeZoneView {
   const header = req.get('so-timezone');
-  if (!header) return BASE_VIEW;
-  let zone = 'UTC';
+  if (!header) return { zone: baseZone, includeOffset: false };
+  let zone = baseZone;
   let includeOffset = false;
   for (const part of header.split(',').map((p) => p.trim()).filter(Boolean)) {
     if (part.toLowerCase() === 'includetzoffset') includeOffset = true;
-    else zone = ZONES[part.toLowerCase()] ?? 'UTC';
+    else zone = ZONES[part.toLowerCase()] ?? baseZone;
   }
   return { zone, includeOffset };
+}
+
+/** True when `zone` is an IANA zone this Node knows. */
+export function isKnownZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Minutes east of UTC that `zone` has at `instant`. */
@@ -45,6 +55,18 @@ function offsetMinutes(instant: number, zone: string): number {
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return Math.round((asUtc - Math.floor(instant / 1000) * 1000) / 60000);
+}
+
+/** The wall clock of `instant` in `zone`, as milliseconds of a UTC date with the same fields. */
+export function wallTime(instant: Date, zone: string): number {
+  return instant.getTime() + offsetMinutes(instant.getTime(), zone) * 60000;
+}
+
+/** The instant at which `zone`'s wall clock shows `wall` (see wallTime). */
+export function fromWallTime(wall: number, zone: string): Date {
+  // Guess with the offset at that wall time, then correct once for DST edges.
+  const guess = wall - offsetMinutes(wall, zone) * 60000;
+  return new Date(wall - offsetMinutes(guess, zone) * 60000);
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -90,7 +112,5 @@ export function parseDate(v: unknown, view: TimeZoneView, field: string): Date |
     const off = (t[0] === '-' ? -1 : 1) * (Number(t.slice(1, 3)) * 60 + Number(t.slice(3, 5)));
     return new Date(wall - off * 60000);
   }
-  // Wall time in a zone: guess with the offset at that wall time, then correct once for DST edges.
-  const guess = wall - offsetMinutes(wall, view.zone) * 60000;
-  return new Date(wall - offsetMinutes(guess, view.zone) * 60000);
+  return fromWallTime(wall, view.zone);
 }
