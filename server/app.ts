@@ -29,6 +29,8 @@ import { createSuperOfficeServices, identityBaseUrlFor, type SuperOfficeSettings
 import { loadManifest } from '../manifest/manifest.ts';
 import type { Sandbox } from '../sandbox/mount.ts';
 import { createQueue, migrateQueueSchema, type Queue } from './jobs/queue.ts';
+import { createLinkSides } from './jobs/link-sides.ts';
+import { createSyncLinkTask, SYNC_LINK_TASK } from './jobs/sync-link.ts';
 import { installEgressProxy } from './net/egress.ts';
 import { keyringFromConfig, type Keyring } from './security/secrets.ts';
 
@@ -120,6 +122,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           [PROVISION_TENANT_TASK]: createProvisionTenantTask({ db, keyring, api: superoffice.api, manifest: loadManifest(), publicUrl: url }),
           [RECONCILE_TENANT_TASK]: createReconcileTenantTask({ db, keyring, api: superoffice.api, queue: enqueuer }),
           [RECONCILE_ALL_TASK]: createReconcileAllTask({ db, queue: enqueuer }),
+          [SYNC_LINK_TASK]: createSyncLinkTask({
+            db: () => db,
+            // Calendar connectors register here as they arrive (Microsoft 365 first); a link of a
+            // system without one says so on the link instead of syncing.
+            engine: { keyring, queue: enqueuer, sides: createLinkSides({ api: superoffice.api, calendars: {} }) },
+          }),
         }
       : {},
     crontab: superoffice ? RECONCILE_CRONTAB : '',

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import type { Db } from '../db/knex.ts';
 import type { Keyring } from '../security/secrets.ts';
-import { RateLimited } from '../sync/errors.ts';
+import { RateLimited, SyncError } from '../sync/errors.ts';
+import { InstallationRevoked, TenantUnavailable, TicketExchangeFailed } from '../superoffice/errors.ts';
 import { LinkStore } from '../sync/link-store.ts';
 import type { Direction, SideName } from '../sync/plan-types.ts';
 import { runSync, type RunReport } from '../sync/run.ts';
@@ -122,6 +123,9 @@ export function createSyncLinkTask(deps: SyncLinkDeps): TaskHandler {
         report = await runSync({ store, sides, settings, direction: link.direction, mailbox: link.mailbox, actor: `sync:${reason ?? 'unspecified'}`, now, log: ctx.log });
       } catch (err) {
         if (err instanceof RateLimited) throw new RetryLaterError(Math.max(err.retryAfterMs, 1000), `rate limited: ${err.message}`);
+        // The SuperOffice side keeps the tenant-level cause (not running, revoked, ticket refused)
+        // under its domain error; withTenantErrors turns that into a deferral or a revoked tenant.
+        if (err instanceof SyncError && isTenantError(err.cause)) throw err.cause;
         if (err instanceof CalendarUnavailable) {
           await store.stopLink('error', err.message, now());
           ctx.log.error({ tenantId, linkId, system: link.calendarSystem }, 'sync-link: no connector for this calendar system');
@@ -134,4 +138,8 @@ export function createSyncLinkTask(deps: SyncLinkDeps): TaskHandler {
     ctx.log.info({ tenantId, linkId, reason, reads: report.reads, actions: report.actions, writes: report.writes, failed: report.failed.length, held: report.heldDeletions, stopped: report.stopped?.side }, 'sync-link: run finished');
     if (report.retrySoon) await engine.queue.enqueueLinkSync(tenantId, linkId, { reason: 'retry-failed-items', delayMs: FAILED_ITEMS_RETRY_MS });
   };
+}
+
+function isTenantError(e: unknown): e is Error {
+  return e instanceof TenantUnavailable || e instanceof InstallationRevoked || e instanceof TicketExchangeFailed;
 }

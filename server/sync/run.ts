@@ -86,7 +86,7 @@ export async function runSync(deps: RunDeps): Promise<RunReport> {
     // against the version it was planned on, before anything else is read.
     if (deletionsConfirmed) for (const d of link?.pendingDeletions ?? []) record(report, await applyAction(stripDescription(d), apply));
   } catch (err) {
-    if (err instanceof AuthorizationRevoked) return stop(deps, report, err, started);
+    if (calendarRevoked(err)) return stop(deps, report, err, started);
     throw err;
   }
   const rows = await store.rows();
@@ -106,7 +106,7 @@ export async function runSync(deps: RunDeps): Promise<RunReport> {
       report.reads[side] = { mode: read.mode, changes: read.changes.length, complete: read.complete };
     }
   } catch (err) {
-    if (err instanceof AuthorizationRevoked) return stop(deps, report, err, started);
+    if (calendarRevoked(err)) return stop(deps, report, err, started);
     throw err;
   }
 
@@ -129,7 +129,7 @@ export async function runSync(deps: RunDeps): Promise<RunReport> {
       record(report, await applyAction(action, apply));
     }
   } catch (err) {
-    if (err instanceof AuthorizationRevoked) return stop(deps, report, err, started);
+    if (calendarRevoked(err)) return stop(deps, report, err, started);
     throw err;
   }
 
@@ -233,15 +233,19 @@ function describe(d: Extract<SyncAction, { kind: 'delete' }>, seen: Record<SideN
   return { ...d, ...(item ? { title: item.event.title } : {}), ...(start ? { start } : {}) };
 }
 
+/**
+ * The calendar withdrew access: only this link waits for its user. SuperOffice withdrawing it is
+ * the whole installation's matter, so that error goes up to the job (and the tenant).
+ */
+function calendarRevoked(err: unknown): err is AuthorizationRevoked {
+  return err instanceof AuthorizationRevoked && err.side === 'calendar';
+}
+
 async function stop(deps: RunDeps, report: RunReport, err: AuthorizationRevoked, at: Date): Promise<RunReport> {
-  const side: SideName = err.side ?? 'calendar';
-  const reason =
-    side === 'calendar'
-      ? `The calendar refused access (${err.message}). The user needs to reconnect.`
-      : `SuperOffice refused access (${err.message}).`;
+  const reason = `The calendar refused access (${err.message}). The user needs to reconnect.`;
   await deps.store.stopLink('needs_reconnect', reason, at);
-  deps.log?.warn({ side, reason }, 'sync: stopped; authorisation withdrawn');
-  return { ...report, stopped: { side, reason } };
+  deps.log?.warn({ reason }, 'sync: stopped; the calendar withdrew authorisation');
+  return { ...report, stopped: { side: 'calendar', reason } };
 }
 
 /** The same side, with a withdrawn authorisation labelled by the side it came from. */

@@ -7,7 +7,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { saveCredential } from '../../server/db/credentials.ts';
 import { createHttpApp } from '../../server/http/app.ts';
 import { superOfficeWebhookRouter } from '../../server/http/superoffice-webhook.ts';
-import { createQueue, type Queue, type TaskContext } from '../../server/jobs/queue.ts';
+import { createQueue, type Queue, type TaskContext, type TaskHandler } from '../../server/jobs/queue.ts';
 import { createLogger } from '../../server/log.ts';
 import { createKeyring, type Keyring } from '../../server/security/secrets.ts';
 import { SYSTEM_TOKEN_KIND } from '../../server/superoffice/credential-kinds.ts';
@@ -32,27 +32,46 @@ export interface SuperOfficeApp {
   close(): Promise<void>;
 }
 
-export async function startSuperOfficeApp(): Promise<SuperOfficeApp> {
+export interface SuperOfficeAppOptions {
+  /**
+   * Task handlers for a queue that runs a worker in this process (without them the queue only
+   * enqueues). They get the services and a late-bound view of the queue, as server/app.ts does.
+   */
+  tasks?: (deps: { db: MigratedDatabase['db']; keyring: Keyring; services: SuperOfficeServices; queue: Pick<Queue, 'enqueue' | 'enqueueLinkSync'> }) => Record<string, TaskHandler>;
+}
+
+export async function startSuperOfficeApp(opts: SuperOfficeAppOptions = {}): Promise<SuperOfficeApp> {
   const keyring = createKeyring(`k1:${Buffer.alloc(32, 4).toString('base64')}`);
   const t = await migratedDatabase();
-  const queue = createQueue({ databaseUrl: t.url, db: t.db, log: createLogger('silent'), concurrency: 1, runWorker: false });
-  await queue.start();
   // The HTTP side first: the simulator needs its URL for the webhook target.
   let handler: RequestListener = (_q, r) => r.end();
   const server: Server = createServer((q, r) => handler(q, r)).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const so = await startSuperOfficeSim({ appUrl, webhookRetryDelaysMs: [50, 50] });
+  const services = createSuperOfficeServices(
+    { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: so.seed.privateKeyPem },
+    { publicUrl: appUrl, extraCaPem: so.caPem },
+  );
+  const enqueuer: Pick<Queue, 'enqueue' | 'enqueueLinkSync'> = {
+    enqueue: (...a) => queue.enqueue(...a),
+    enqueueLinkSync: (...a) => queue.enqueueLinkSync(...a),
+  };
+  const queue = createQueue({
+    databaseUrl: t.url,
+    db: t.db,
+    log: createLogger('silent'),
+    concurrency: 2,
+    runWorker: opts.tasks !== undefined,
+    ...(opts.tasks ? { tasks: opts.tasks({ db: t.db, keyring, services, queue: enqueuer }), linkSyncDebounceMs: 100, pollIntervalMs: 200 } : {}),
+  });
+  await queue.start();
   handler = createHttpApp({
     config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
     log: createLogger('silent'),
     readiness: () => [],
     routers: [superOfficeWebhookRouter({ db: t.db, keyring, queue })],
   }) as unknown as RequestListener;
-  const services = createSuperOfficeServices(
-    { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: so.seed.privateKeyPem },
-    { publicUrl: appUrl, extraCaPem: so.caPem },
-  );
   const [{ id: tenantId }] = await t.db('tenants').insert({ context_identifier: 'Cust12345', installation_state: 'active', serial: so.tenant.serial }).returning('id');
   await saveCredential(t.db, keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND, secret: so.systemToken });
   const [{ id: profileId }] = await t.db('profiles').insert({ tenant_id: tenantId, name: 'M365', calendar_system: 'graph' }).returning('id');
