@@ -10,23 +10,16 @@ import { migrateLatest } from '../server/db/migrate.ts';
 import { createLogger } from '../server/log.ts';
 import { createQueue, migrateQueueSchema } from '../server/jobs/queue.ts';
 import { benchDatabase } from './bench-database.ts';
+import { limits, percentile } from './limits.ts';
 
 const LINKS = Number(process.env.BENCH_LINKS ?? 300);
 const RATE_PER_S = Number(process.env.BENCH_RATE ?? 50);
 const LIMITS = { p50Ms: 1500, p95Ms: 2500, burstRuns: 2 };
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 const bdb = await benchDatabase();
 const db = createDb(bdb.url, 5);
-let failed = false;
-const report = (name: string, value: number, unit: string, limit: number, higherIsWorse = true) => {
-  const ok = higherIsWorse ? value <= limit : value >= limit;
-  if (!ok) failed = true;
-  console.log(`${name.padEnd(44)} ${value.toFixed(0).padStart(7)} ${unit.padEnd(4)} limit ${higherIsWorse ? '<=' : '>='} ${limit} ${ok ? 'ok' : 'OVER'}`);
-};
+const out = limits();
+const report = out.report;
 
 try {
   await migrateLatest(db, bdb.url, [() => migrateQueueSchema(bdb.url)]);
@@ -84,4 +77,4 @@ try {
   await db.destroy();
   await bdb.drop();
 }
-process.exit(failed ? 1 : 0);
+process.exit(out.failed ? 1 : 0);

@@ -16,6 +16,7 @@ import { createLogger } from '../server/log.ts';
 import { createKeyring } from '../server/security/secrets.ts';
 import { signWebhookBody } from '../server/superoffice/webhook-signature.ts';
 import { benchDatabase } from './bench-database.ts';
+import { limits, percentile } from './limits.ts';
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 2000);
 const PARALLEL = 8;
@@ -24,12 +25,7 @@ const LIMITS = { p50Ms: 50, p95Ms: 100, p99Ms: 200 };
 
 const bdb = await benchDatabase();
 const db = createDb(bdb.url, 10);
-let failed = false;
-const report = (name: string, value: number, limit: number) => {
-  const ok = value <= limit;
-  if (!ok) failed = true;
-  console.log(`${name.padEnd(40)} ${value.toFixed(1).padStart(8)} ms  limit <= ${limit} ${ok ? 'ok' : 'OVER'}`);
-};
+const out = limits();
 
 try {
   await migrateLatest(db, bdb.url, [() => migrateQueueSchema(bdb.url)]);
@@ -84,16 +80,16 @@ try {
   await Promise.all(Array.from({ length: PARALLEL }, worker));
   const seconds = (performance.now() - started) / 1000;
   times.sort((a, b) => a - b);
-  const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))]!;
+  const pct = (p: number) => percentile(times, p);
   console.log(`# ${DELIVERIES} signed deliveries, ${PARALLEL} at a time, on ${bdb.server}: ${(DELIVERIES / seconds).toFixed(0)} per second, ${errors} not 200`);
-  if (errors) failed = true;
-  report('answer time, p50', pct(50), LIMITS.p50Ms);
-  report('answer time, p95', pct(95), LIMITS.p95Ms);
-  report('answer time, p99', pct(99), LIMITS.p99Ms);
+  if (errors) out.fail();
+  out.report('answer time, p50', pct(50), 'ms', LIMITS.p50Ms);
+  out.report('answer time, p95', pct(95), 'ms', LIMITS.p95Ms);
+  out.report('answer time, p99', pct(99), 'ms', LIMITS.p99Ms);
   await new Promise<void>((r) => server.close(() => r()));
   await queue.stop(1000);
 } finally {
   await db.destroy();
   await bdb.drop();
 }
-process.exit(failed ? 1 : 0);
+process.exit(out.failed ? 1 : 0);

@@ -185,12 +185,11 @@ async function readSide(side: SideName, cal: CalendarSide, cursor: string | null
   const half = side === 'superoffice' ? 'so' : 'ext';
   const listed = new Set(page.changes.map((c) => c.id));
   const recheck = new Set<string>(hinted);
+  const absenceCounts = mode === 'full' && page.complete && page.changes.some((c) => !('deleted' in c));
   for (const r of rows) {
     const id = r[half]?.id;
     if (!id || r.state !== 'active') continue;
-    if (r.dirty) recheck.add(id);
-    const anyListed = page.changes.some((c) => !('deleted' in c));
-    if (mode === 'full' && page.complete && anyListed && !listed.has(id)) recheck.add(id);
+    if (r.dirty || (absenceCounts && !listed.has(id))) recheck.add(id);
   }
   for (const id of listed) recheck.delete(id);
   const changes = [...page.changes];
