@@ -22,15 +22,11 @@ import { panelsRouter } from './http/panels.ts';
 import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { superOfficeInstallRouter } from './http/superoffice-install.ts';
 import { superOfficeStateChangeRouter } from './http/superoffice-state-change.ts';
-import { createProvisionTenantTask, PROVISION_TENANT_TASK } from './jobs/provision-tenant.ts';
-import { createReconcileTenantTask, RECONCILE_TENANT_TASK } from './jobs/reconcile-tenant.ts';
-import { createReconcileAllTask, RECONCILE_ALL_TASK, RECONCILE_CRONTAB } from './jobs/reconcile-all.ts';
+import { RECONCILE_CRONTAB } from './jobs/reconcile-all.ts';
+import { appTasks } from './jobs/app-tasks.ts';
 import { createSuperOfficeServices, identityBaseUrlFor, type SuperOfficeSettings } from './superoffice/services.ts';
-import { loadManifest } from '../manifest/manifest.ts';
 import type { Sandbox } from '../sandbox/mount.ts';
 import { createQueue, migrateQueueSchema, type Queue } from './jobs/queue.ts';
-import { createLinkSides } from './jobs/link-sides.ts';
-import { createSyncLinkTask, SYNC_LINK_TASK } from './jobs/sync-link.ts';
 import { installEgressProxy } from './net/egress.ts';
 import { keyringFromConfig, type Keyring } from './security/secrets.ts';
 
@@ -117,19 +113,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     log: log.child({ component: 'queue' }),
     concurrency: config.WORKER_CONCURRENCY,
     runWorker: config.role !== 'web',
-    tasks: superoffice
-      ? {
-          [PROVISION_TENANT_TASK]: createProvisionTenantTask({ db, keyring, api: superoffice.api, manifest: loadManifest(), publicUrl: url }),
-          [RECONCILE_TENANT_TASK]: createReconcileTenantTask({ db, keyring, api: superoffice.api, queue: enqueuer }),
-          [RECONCILE_ALL_TASK]: createReconcileAllTask({ db, queue: enqueuer }),
-          [SYNC_LINK_TASK]: createSyncLinkTask({
-            db: () => db,
-            // Calendar connectors register here as they arrive (Microsoft 365 first); a link of a
-            // system without one says so on the link instead of syncing.
-            engine: { keyring, queue: enqueuer, sides: createLinkSides({ api: superoffice.api, calendars: {} }) },
-          }),
-        }
-      : {},
+    tasks: superoffice ? appTasks({ db, keyring, api: superoffice.api, queue: enqueuer, publicUrl: url, calendars: {} }) : {},
     crontab: superoffice ? RECONCILE_CRONTAB : '',
   });
 

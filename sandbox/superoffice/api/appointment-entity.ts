@@ -139,7 +139,22 @@ function tableRight(mask = 'Select, Update, Insert, Delete') {
   return { Mask: mask, Reason: '' };
 }
 
-function associateJson(id: number, c: EntityContext): Json | null {
+/** The TaskListItem carrier of an activity type (AppointmentEntity.Task, ListAgent.GetAllTasks). */
+function taskJson(id: number): Json {
+  const task = TASKS[id]!;
+  return {
+    TaskListItemId: id, Value: task.value, Direction: 'Unknown', Type: task.type, Tooltip: '', Deleted: false,
+    IntentId: 0, Rank: id, IsDefaultAlldayEvent: task.allDay, IsDefaultFree: task.free, IsDefaultPublished: false,
+    ColorIndex: 'LightBlue', DefaultVideomeetingStatus: 'None', TableRight: null, FieldProperties: {},
+  };
+}
+
+/** Every activity type, in rank order. */
+export function taskListJson(): Json[] {
+  return Object.keys(TASKS).map(Number).sort((a, b) => a - b).map(taskJson);
+}
+
+export function associateJson(id: number, c: EntityContext): Json | null {
   const a = c.associates.find((x) => x.associateId === id);
   if (!a) return null;
   const login = a.email.split('@')[0]?.toUpperCase() ?? a.name;
@@ -166,7 +181,6 @@ export function appointmentEntity(
   c: EntityContext,
   self: string,
 ): Json {
-  const task = TASKS[row.taskId] ?? TASKS[DEFAULT_TASK_ID]!;
   const owner = c.associates.find((a) => a.associateId === row.associateId);
   const participants: Json[] = [
     { AssociateId: row.associateId, PersonId: owner?.personId ?? 0, ContactId: 0, EmailId: 0, SendEmail: false, InvitationStatus: 'Accepted', EmailAddress: owner?.email ?? '' },
@@ -194,11 +208,7 @@ export function appointmentEntity(
     Agenda: row.agenda,
     InternalNotes: row.internalNotes,
     Location: row.location,
-    Task: {
-      TaskListItemId: row.taskId, Value: task.value, Direction: 'Unknown', Type: task.type, Tooltip: '', Deleted: false,
-      IntentId: 0, Rank: row.taskId, IsDefaultAlldayEvent: task.allDay, IsDefaultFree: task.free, IsDefaultPublished: false,
-      ColorIndex: 'LightBlue', DefaultVideomeetingStatus: 'None', TableRight: null, FieldProperties: {},
-    },
+    Task: taskJson(TASKS[row.taskId] ? row.taskId : DEFAULT_TASK_ID),
     Type: enumName(row.type, APPOINTMENT_TYPE),
     Private: enumName(row.private, APPOINTMENT_PRIVATE),
     VisibleFor: [{ VisibleId: 0, Visibility: row.private === 0 ? 'All' : 'Associate', DisplayValue: '' }],

@@ -1,7 +1,9 @@
 // The archive restriction string (`associateId = 5 and updatedDate afterTime '2024-01-01T00:00:00'`),
-// also used as the OData `$filter`. Only `and` joins terms. Operators: = eq ne <> < lt <= le > gt >= ge,
+// also used as the OData `$filter`. Terms join with `and`, `or` and parentheses, `and` binding
+// tighter (NetServer 7.0 and later). Operators: = eq ne <> < lt <= le > gt >= ge,
 // afterTime/beforeTime (instants), after/before/date (whole days), between/dateBetween, oneOf/in,
-// associateIsOneOf. A date without an offset is wall time in the caller's SO-TimeZone.
+// associateIsOneOf, and for text is/isNot, begins/notBegins, contains/notContains. A date without an
+// offset is wall time in the caller's SO-TimeZone.
 import { SoApiError } from './errors.ts';
 
 export interface Restriction {
@@ -30,16 +32,19 @@ function unquote(t: string): string {
   return t;
 }
 
-export function parseRestrictions(text: string | undefined): Restriction[] {
-  if (!text || !text.trim()) return [];
+/** A parsed restriction: one term, or terms that must all (and) or any (or) hold. */
+export type Filter = Restriction | { and: Filter[] } | { or: Filter[] };
+
+export function parseFilter(text: string | undefined): Filter | null {
+  if (!text || !text.trim()) return null;
   const toks = tokenize(text);
-  const out: Restriction[] = [];
   let i = 0;
   const next = () => {
     const t = toks[i++];
     if (t === undefined) throw new SoApiError(400, 'ArgumentException', `Restriction ends too early: '${text}'`);
     return t;
   };
+  const peekWord = () => toks[i]?.toLowerCase();
   const list = () => {
     const values: string[] = [];
     if (toks[i] !== '(') return [unquote(next())];
@@ -51,13 +56,19 @@ export function parseRestrictions(text: string | undefined): Restriction[] {
     i++;
     return values;
   };
-  while (i < toks.length) {
+  const term = (): Filter => {
+    if (toks[i] === '(') {
+      i++;
+      const inner = either();
+      if (next() !== ')') throw new SoApiError(400, 'ArgumentException', `Unbalanced parentheses in '${text}'`);
+      return inner;
+    }
     const column = next();
     const operator = next().toLowerCase();
     let values: string[];
     if (operator === 'between' || operator === 'datebetween') {
       values = list();
-      if (values.length === 1 && toks[i]?.toLowerCase() === 'and') {
+      if (values.length === 1 && peekWord() === 'and') {
         i++;
         values.push(unquote(next()));
       }
@@ -67,13 +78,43 @@ export function parseRestrictions(text: string | undefined): Restriction[] {
     } else {
       values = [unquote(next())];
     }
-    out.push({ column, operator, values });
-    if (i < toks.length) {
-      const joiner = next().toLowerCase();
-      if (joiner !== 'and') throw new SoApiError(400, 'ArgumentException', `Only 'and' joins restrictions here, not '${joiner}'`);
+    return { column, operator, values };
+  };
+  const all = (): Filter => {
+    const parts = [term()];
+    while (peekWord() === 'and') {
+      i++;
+      parts.push(term());
     }
-  }
-  return out;
+    return parts.length === 1 ? parts[0]! : { and: parts };
+  };
+  const either = (): Filter => {
+    const parts = [all()];
+    while (peekWord() === 'or') {
+      i++;
+      parts.push(all());
+    }
+    return parts.length === 1 ? parts[0]! : { or: parts };
+  };
+  const f = either();
+  if (i < toks.length) throw new SoApiError(400, 'ArgumentException', `Expected 'and' or 'or' before '${toks[i]}' in '${text}'`);
+  return f;
+}
+
+/** Every term of the filter. */
+export function terms(f: Filter | null): Restriction[] {
+  if (!f) return [];
+  if ('and' in f) return f.and.flatMap(terms);
+  if ('or' in f) return f.or.flatMap(terms);
+  return [f];
+}
+
+/** Whether a row passes the filter, given how one term judges it. */
+export function passes(f: Filter | null, term: (r: Restriction) => boolean): boolean {
+  if (!f) return true;
+  if ('and' in f) return f.and.every((x) => passes(x, term));
+  if ('or' in f) return f.or.some((x) => passes(x, term));
+  return term(f);
 }
 
 const DAY = 86400000;
@@ -122,8 +163,11 @@ export function matches(value: number | string | Date | null, r: Restriction, to
   switch (op) {
     case '=': case 'eq': case 'is': return s === a;
     case 'ne': case '<>': case '!=': return s !== a;
+    case 'isnot': return s !== a;
     case 'contains': return s.includes(a);
+    case 'notcontains': return !s.includes(a);
     case 'begins': return s.startsWith(a);
+    case 'notbegins': return !s.startsWith(a);
     case 'oneof': case 'in': return r.values.some((x) => x.toLowerCase() === s);
     default: throw new SoApiError(400, 'ArgumentException', `Operator '${r.operator}' does not apply to text`);
   }

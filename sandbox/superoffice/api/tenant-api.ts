@@ -1,13 +1,15 @@
-// The simulated tenant API (`/{ctx}/api/v1/...`): appointments, the FindAppointment archive, foreign
-// keys, webhooks and their dispatcher, and web panels, behind the identity half's authenticate
-// middleware. Mount the router at TENANT_API_MOUNT; `control` is the backdoor for tests and the
-// sandbox shell (seed data, edit as a user, watch deliveries, inject faults).
+// The simulated tenant API (`/{ctx}/api/v1/...`): appointments, the archives (FindAppointment, users,
+// persons), associates and activity types, foreign keys, webhooks and their dispatcher, and web
+// panels, behind the identity half's authenticate middleware. Mount the router at TENANT_API_MOUNT;
+// `control` is the backdoor for tests and the sandbox shell (seed data, edit as a user, watch
+// deliveries, inject faults).
 import express, { type RequestHandler, type Router } from 'express';
 import { activityEvent } from './activity-events.ts';
 import { mountAppointments } from './appointment-routes.ts';
 import { Appointments, UPDATE_MODE } from './appointments.ts';
 import { mountArchive } from './archive.ts';
 import type { ApiContext } from './context.ts';
+import { mountDirectoryAgents } from './directory-agents.ts';
 import { Dispatcher, type DeliveryRecord, type WebhookFaults } from './dispatcher.ts';
 import { SoApiError, sendSoError, soErrorHandler } from './errors.ts';
 import { mountForeignKeys } from './foreign-keys.ts';
@@ -104,6 +106,7 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
   router.use(express.json({ limit: '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
   mountAppointments(router, api);
   mountArchive(router, api);
+  mountDirectoryAgents(router, api);
   mountForeignKeys(router, api);
   mountWebhooks(router, api);
   mountWebPanels(router, api);

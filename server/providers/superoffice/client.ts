@@ -88,6 +88,30 @@ function classifyOuter(err: unknown): Error {
   return new Transient(err instanceof Error ? err.message : String(err), { cause: err });
 }
 
+/**
+ * One call through the API client (ticket, running check, renewals), with every failure in the
+ * engine's terms; `itemId` names the item a 404/410 or 409/412 is about.
+ */
+export async function callSuperOffice<T>(api: SuperOfficeApi, tenant: SystemUserTenant, fn: (agent: AgentFactory) => Promise<T>, itemId?: string): Promise<T> {
+  type Outcome = { ok: true; value: T } | { ok: false; error: Error };
+  let out: Outcome;
+  try {
+    out = await api.call<Outcome>(tenant, async (agent) => {
+      try {
+        return { ok: true, value: await fn(agent) };
+      } catch (err) {
+        const error = classify(err, itemId);
+        if (error) return { ok: false, error };
+        throw err;
+      }
+    });
+  } catch (err) {
+    throw classifyOuter(err);
+  }
+  if (!out.ok) throw out.error;
+  return out.value;
+}
+
 /** .NET TimeSpan text (`1.02:00:00`) in seconds; the SDK's dayjs cannot read the day part. */
 function timeSpanSeconds(v: unknown): number | undefined {
   if (typeof v !== 'string') return undefined;
@@ -97,7 +121,8 @@ function timeSpanSeconds(v: unknown): number | undefined {
   return m[1] ? -s : s;
 }
 
-function cell(item: ArchiveListItem, name: string): string | undefined {
+/** An archive row's DisplayValue for `name` (column names are matched case-insensitively). */
+export function cell(item: ArchiveListItem, name: string): string | undefined {
   const data = (item.columnData ?? {}) as Record<string, unknown>;
   const key = Object.keys(data).find((k) => k.toLowerCase() === name.toLowerCase());
   const c = key === undefined ? undefined : (data[key] as { displayValue?: unknown; DisplayValue?: unknown } | undefined);
@@ -106,7 +131,7 @@ function cell(item: ArchiveListItem, name: string): string | undefined {
 }
 
 /** "[I:63]" -> 63. */
-function intCell(item: ArchiveListItem, name: string): number {
+export function intCell(item: ArchiveListItem, name: string): number {
   const m = /^\[I:(-?\d+)\]$/.exec(cell(item, name) ?? '');
   return m ? Number(m[1]) : 0;
 }
@@ -123,24 +148,8 @@ export class SuperOfficeAppointments {
     this.pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
   }
 
-  private async run<T>(fn: (agent: AgentFactory) => Promise<T>, itemId?: string): Promise<T> {
-    type Outcome = { ok: true; value: T } | { ok: false; error: Error };
-    let out: Outcome;
-    try {
-      out = await this.api.call<Outcome>(this.tenant, async (agent) => {
-        try {
-          return { ok: true, value: await fn(agent) };
-        } catch (err) {
-          const error = classify(err, itemId);
-          if (error) return { ok: false, error };
-          throw err;
-        }
-      });
-    } catch (err) {
-      throw classifyOuter(err);
-    }
-    if (!out.ok) throw out.error;
-    return out.value;
+  private run<T>(fn: (agent: AgentFactory) => Promise<T>, itemId?: string): Promise<T> {
+    return callSuperOffice(this.api, this.tenant, fn, itemId);
   }
 
   /** Options for one SDK call; the raw answer lets us repair what the SDK misreads. */

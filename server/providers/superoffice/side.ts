@@ -4,6 +4,8 @@
 // reports none and its cursor expires after `cursorMaxAgeMs`, which sends the engine back to a full
 // read that can. SuperOffice has no If-Match either: writes compare the version read just before,
 // and REST writes of single appointments also send If-Unmodified-Since (specs/superoffice.md 6.3).
+// Attendees are matched by e-mail with `people` (the tenant's users) and, in what the side writes,
+// with the persons `findPeople` finds for the addresses it meets (directory.ts).
 import { RecurrenceUpdateMode } from '@superoffice/webapi';
 import type { CalendarEvent } from '../../sync/event.ts';
 import { contentHash } from '../../sync/hash.ts';
@@ -29,7 +31,13 @@ export interface SuperOfficeSideOptions {
   timeZone?: string;
   /** People attendees are matched with, by e-mail; loaded once per side when given as a function. */
   people?: readonly SuperOfficePerson[] | (() => Promise<readonly SuperOfficePerson[]>);
-  tasks?: readonly TaskType[];
+  /**
+   * More people, asked for the attendee addresses of each event written that `people` does not
+   * know (a directory's contact persons by e-mail: too many to list them all).
+   */
+  findPeople?: (emails: readonly string[]) => Promise<readonly SuperOfficePerson[]>;
+  /** The tenant's appointment types; loaded once per side when given as a function. */
+  tasks?: readonly TaskType[] | (() => Promise<readonly TaskType[]>);
   /** Type for an event whose category names none; default: the tenant's default type. */
   defaultTaskId?: number;
   foreignKeys?: ForeignKeyOwner;
@@ -54,6 +62,22 @@ interface Cursor {
   m: string;
 }
 
+/** A list given as such, or loaded once; a failed load is tried again on the next call. */
+function loadedOnce<T>(source: readonly T[] | (() => Promise<readonly T[]>) | undefined): () => Promise<readonly T[] | undefined> {
+  let loaded: Promise<readonly T[] | undefined> | undefined;
+  return () =>
+    (loaded ??= (typeof source === 'function' ? source() : Promise.resolve(source)).catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    }));
+}
+
+/** Every attendee address of the event, its occurrences' included. */
+function attendeeEmails(event: CalendarEvent): string[] {
+  const changed = (event.recurrence?.exceptions ?? []).flatMap((x) => (x.kind === 'changed' ? x.changes.attendees ?? [] : []));
+  return [...event.attendees, ...changed].map((a) => a.email.trim().toLowerCase()).filter(Boolean);
+}
+
 export function createSuperOfficeSide(opts: SuperOfficeSideOptions): CalendarSide {
   const client = new SuperOfficeAppointments(opts.api, opts.tenant, opts.foreignKeys ?? DEFAULT_FOREIGN_KEY_OWNER, { pageSize: opts.pageSize });
   const now = opts.now ?? (() => new Date());
@@ -62,19 +86,30 @@ export function createSuperOfficeSide(opts: SuperOfficeSideOptions): CalendarSid
   const horizon = opts.noEndHorizonDays ?? DEFAULT_NO_END_HORIZON_DAYS;
   const A = opts.associateId;
 
-  let people: Promise<readonly SuperOfficePerson[]> | undefined;
+  const people = loadedOnce(opts.people);
+  const tasks = loadedOnce(opts.tasks);
   let tenantTask: Promise<TaskType | undefined> | undefined;
   const mapping = async (): Promise<MappingOptions> => {
-    // Kept once loaded; a failed load is tried again on the next call.
-    people ??= (typeof opts.people === 'function' ? opts.people() : Promise.resolve(opts.people ?? [])).catch((err: unknown) => {
-      people = undefined;
-      throw err;
-    });
-    return { timeZone: opts.timeZone, people: await people, tasks: opts.tasks, defaultTaskId: opts.defaultTaskId, noEndHorizonDays: horizon };
+    const [p, t] = await Promise.all([people(), tasks()]);
+    return { timeZone: opts.timeZone, people: p ?? [], tasks: t, defaultTaskId: opts.defaultTaskId, noEndHorizonDays: horizon };
+  };
+  /** People found by findPeople for the events this side wrote, by address. */
+  const met = new Map<string, SuperOfficePerson>();
+  const meet = async (event: CalendarEvent): Promise<void> => {
+    if (!opts.findPeople) return;
+    const known = new Set([...((await mapping()).people ?? []).map((p) => p.email.trim().toLowerCase()), ...met.keys()]);
+    const unknown = [...new Set(attendeeEmails(event))].filter((e) => !known.has(e));
+    if (unknown.length === 0) return;
+    for (const p of await opts.findPeople(unknown)) {
+      met.set(p.email.trim().toLowerCase(), { email: p.email, associateId: p.associateId, personId: p.personId, contactId: p.contactId });
+    }
   };
   /** For writes: the caller's default type, else the tenant's (what a new appointment gets). */
   const writeMapping = async (): Promise<MappingOptions> => {
-    const m = await mapping();
+    const read = await mapping();
+    // People met take part in writes only, and nameless: reads know only `people` and so cannot
+    // name them, and an update compares what it would write with what it read.
+    const m = met.size ? { ...read, people: [...(read.people ?? []), ...met.values()] } : read;
     if (m.defaultTaskId !== undefined) return m;
     tenantTask ??= client.createDefault().then(
       (d) => (d.task?.taskListItemId ? { id: d.task.taskListItemId, name: d.task.value ?? '' } : undefined),
@@ -144,6 +179,7 @@ export function createSuperOfficeSide(opts: SuperOfficeSideOptions): CalendarSid
   };
 
   const create = async (event: CalendarEvent): Promise<SideItem> => {
+    await meet(event);
     const m = await writeMapping();
     const base = await client.createDefault();
     // The default entity belongs to whoever calls (the system user); it goes in the owner's diary.
@@ -196,6 +232,7 @@ export function createSuperOfficeSide(opts: SuperOfficeSideOptions): CalendarSid
     async update(id: string, event: CalendarEvent, ifVersion: string): Promise<SideItem> {
       const cur = await mustLoad(id);
       checkVersion(id, cur, ifVersion);
+      await meet(event);
       const m = await writeMapping();
       const want = bounded(event, horizon);
       if (!cur.series) {
