@@ -54,6 +54,11 @@ export const variables = {
     .string()
     .optional()
     .refine((v) => v === undefined || v.includes('PRIVATE KEY') || v.includes('<RSAKeyValue>'), 'an RSA private key (PEM or RSA XML)'),
+  // The app's own multi-tenant Entra ID registration: customers' administrators consent to it.
+  MICROSOFT_CLIENT_ID: z.string().min(1).optional(),
+  MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
+  MICROSOFT_LOGIN_URL: httpsUrl.default('https://login.microsoftonline.com'),
+  MICROSOFT_GRAPH_URL: httpsUrl.default('https://graph.microsoft.com/v1.0'),
   FRAME_ANCESTORS: z.string().optional(),
   WORKER_CONCURRENCY: positiveInt(4),
   SHUTDOWN_TIMEOUT_MS: positiveInt(20_000),
@@ -137,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     for (const k of productionRequired) {
       if (!given(k)) problems.push(`${k}: required in production (${describeMissing(k)})`);
     }
+  }
+  // One without the other is the half-written case: say so rather than run without Microsoft 365.
+  if (given('MICROSOFT_CLIENT_ID') !== given('MICROSOFT_CLIENT_SECRET')) {
+    const missing = given('MICROSOFT_CLIENT_ID') ? 'MICROSOFT_CLIENT_SECRET' : 'MICROSOFT_CLIENT_ID';
+    problems.push(`${missing}: required together with ${missing === 'MICROSOFT_CLIENT_ID' ? 'MICROSOFT_CLIENT_SECRET' : 'MICROSOFT_CLIENT_ID'} (the app's Entra ID registration for Microsoft 365)`);
   }
   if (problems.length) throw new ConfigError(problems);
   const c = result.data!;

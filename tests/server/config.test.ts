@@ -94,3 +94,13 @@ test('FRAME_ANCESTORS overrides the default list', () => {
   const c = loadConfig({ ...production, FRAME_ANCESTORS: 'https://a.example.com https://b.example.com' }, []);
   assert.deepEqual(c.frameAncestors, ['https://a.example.com', 'https://b.example.com']);
 });
+
+test('the Microsoft 365 registration is both variables or neither, and its endpoints default to the public cloud', () => {
+  assert.deepEqual(problems({ ...production, MICROSOFT_CLIENT_ID: 'ms-client' }), [
+    'MICROSOFT_CLIENT_SECRET: required together with MICROSOFT_CLIENT_ID (the app\'s Entra ID registration for Microsoft 365)',
+  ]);
+  assert.equal(problems({ ...production, MICROSOFT_CLIENT_SECRET: 'shh' })[0]?.startsWith('MICROSOFT_CLIENT_ID: required together'), true);
+  const c = loadConfig({ ...production, MICROSOFT_CLIENT_ID: 'ms-client', MICROSOFT_CLIENT_SECRET: 'shh' }, []);
+  assert.equal(c.MICROSOFT_LOGIN_URL, 'https://login.microsoftonline.com');
+  assert.equal(c.MICROSOFT_GRAPH_URL, 'https://graph.microsoft.com/v1.0');
+});
