@@ -46,7 +46,7 @@ export async function linkUser(db: Knex, input: NewLink): Promise<string> {
   return db.transaction(async (trx) => {
     const tenant = await trx('tenants').where({ id: input.tenantId }).forUpdate().first('subscription_state', 'seat_count');
     if (!tenant) throw new Error(`no tenant ${input.tenantId}`);
-    const existing = await trx('links').where({ tenant_id: input.tenantId, associate_id: input.associateId }).first('id', 'state');
+    const existing = await trx('links').where({ tenant_id: input.tenantId, associate_id: input.associateId }).first('id', 'state', 'profile_id', 'mailbox');
     const alreadySeated = existing && SEATED.includes(existing.state as string);
     if (!alreadySeated) {
       const seats = seatsFor(tenant.subscription_state as SubscriptionState, Number(tenant.seat_count));
@@ -62,6 +62,16 @@ export async function linkUser(db: Knex, input: NewLink): Promise<string> {
     };
     if (existing) {
       await trx('links').where({ id: existing.id, tenant_id: input.tenantId }).update(fields);
+      const sameCalendar = existing.profile_id === input.profileId && String(existing.mailbox).toLowerCase() === input.mailbox.toLowerCase();
+      if (!sameCalendar) {
+        // Another calendar: what the link table knows of the old one would read as "deleted there"
+        // and delete SuperOffice's copies. Start afresh: items are paired again by their stable
+        // keys, and what the new calendar lacks is created there. Relinking the same calendar keeps
+        // everything, so nothing is duplicated.
+        for (const table of ['synced_items', 'cursors', 'sync_hints']) {
+          await trx(table).where({ tenant_id: input.tenantId, link_id: existing.id }).delete();
+        }
+      }
       return existing.id as string;
     }
     const [row] = await trx('links').insert({ tenant_id: input.tenantId, associate_id: input.associateId, ...fields }).returning('id');

@@ -48,3 +48,17 @@ test('an expired subscription links no one', async () => {
   const { tenantId, profileId } = await tenantWith('CustExpired', 'expired', 10);
   await assert.rejects(linkUser(t.db, { tenantId, profileId, associateId: 1, mailbox: 'a@x.example' }), /expired/);
 });
+
+test('relinking to the same calendar keeps the link table; to another calendar starts it afresh', async () => {
+  const { tenantId, profileId } = await tenantWith('CustRelink', 'active', 5);
+  const linkId = await linkUser(t.db, { tenantId, profileId, associateId: 1, mailbox: 'a@x.example' });
+  const item = { tenant_id: tenantId, link_id: linkId, so_id: '11', so_version: 'v', so_hash: 'h', ext_id: 'E1', ext_version: 'v', ext_hash: 'h' };
+  await t.db('synced_items').insert({ ...item, stable_key: 'k-relink-1' });
+  await t.db('cursors').insert({ tenant_id: tenantId, link_id: linkId, side: 'calendar', value: 'delta-1' });
+  await t.db('links').where({ id: linkId }).update({ state: 'unlinked' });
+  assert.equal(await linkUser(t.db, { tenantId, profileId, associateId: 1, mailbox: 'A@x.example' }), linkId);
+  assert.equal((await t.db('synced_items').where({ link_id: linkId })).length, 1, 'same mailbox (any case): kept');
+  await linkUser(t.db, { tenantId, profileId, associateId: 1, mailbox: 'a.new@x.example' });
+  assert.equal((await t.db('synced_items').where({ link_id: linkId })).length, 0, 'another mailbox: its rows would read as deletions');
+  assert.equal((await t.db('cursors').where({ link_id: linkId })).length, 0);
+});
