@@ -159,6 +159,39 @@ async function createOrRecover(side: CalendarSide, event: CalendarEvent): Promis
 }
 
 /**
+ * An update whose answer was lost may have landed: read the item back at once, and if it holds
+ * what we wrote, record it as written (left unrecorded, it would pass for an edit and, say, beat
+ * a delete its user makes next).
+ */
+async function updateOrRecover(side: CalendarSide, id: string, desired: CalendarEvent, ifVersion: string, hash: (e: CalendarEvent) => string): Promise<SideItem> {
+  try {
+    return await side.update(id, desired, ifVersion);
+  } catch (err) {
+    if (!recoverable(err)) throw err;
+    const now = (await side.get([id]).catch(() => undefined))?.get(id);
+    if (now && now.version !== ifVersion && hash(now.event) === hash(desired)) return now;
+    throw err;
+  }
+}
+
+/** The same for a delete: gone when read back means deleted. */
+async function deleteOrRecover(side: CalendarSide, id: string, ifVersion: string): Promise<void> {
+  try {
+    await side.delete(id, ifVersion);
+  } catch (err) {
+    if (!recoverable(err)) throw err;
+    const found = await side.get([id]).catch(() => undefined);
+    if (found && !found.has(id)) return;
+    throw err;
+  }
+}
+
+/** Failures after which the write may still have happened (not a refusal the side answered). */
+function recoverable(err: unknown): boolean {
+  return !(err instanceof RateLimited || err instanceof AuthorizationRevoked || err instanceof PreconditionFailed || err instanceof NotFound);
+}
+
+/**
  * Writes the stable key onto the user's own item, after the pair is safely recorded. Best effort:
  * if it fails, the pair is still linked and only a later relink would miss this one key. What
  * stops the run (rate limit, withdrawn access) still stops it.
@@ -193,7 +226,7 @@ async function update(action: Extract<SyncAction, { kind: 'update' }>, deps: App
   const wrote = deps.hashOf(target, desired) !== deps.hashOf(target, current.event);
   if (wrote) {
     try {
-      result = await deps.sides[target].update(action.targetId, desired, action.ifVersion);
+      result = await updateOrRecover(deps.sides[target], action.targetId, desired, action.ifVersion, (e) => deps.hashOf(target, e));
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
       await deps.store.write((tx) => tx.setHalf(action.stableKey, target, null, deps.now()));
@@ -216,7 +249,7 @@ async function remove(action: Extract<SyncAction, { kind: 'delete' }>, deps: App
   const current = await sourceItem(target, action.targetId, deps);
   if (current) {
     try {
-      await deps.sides[target].delete(action.targetId, action.ifVersion);
+      await deleteOrRecover(deps.sides[target], action.targetId, action.ifVersion);
     } catch (err) {
       if (!(err instanceof NotFound)) throw err;
     }
