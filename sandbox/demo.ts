@@ -83,8 +83,9 @@ const USERS: DemoUser[] = [
     lastName: 'Okafor',
     email: 'daniel.okafor@demo-company.example',
     isAdministrator: false,
-    calendarSystem: null,
-    mailbox: null,
+    // The second Microsoft 365 user, so the sandbox shows two synced diaries side by side.
+    calendarSystem: 'graph',
+    mailbox: 'daniel.okafor@demo-company.example',
     language: 'en',
     culture: 'en-US',
   },

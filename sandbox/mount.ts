@@ -7,7 +7,10 @@ import { loadManifest } from '../manifest/manifest.ts';
 import { loadOrCreateCa } from './ca.ts';
 import { sandboxRouter } from './router.ts';
 import { startSuperOfficeSimulator, type SuperOfficeSimulator } from './superoffice/simulator.ts';
+import { startMicrosoftSimulator, type MicrosoftSimulator } from './microsoft/simulator.ts';
+import type { MicrosoftApp } from '../server/microsoft/admin-consent.ts';
 import { installDemoTenant } from './demo-install.ts';
+import { forgetDemoSyncState, installDemoMicrosoft, type DemoMicrosoftDeps } from './demo-microsoft.ts';
 import { DEMO_CTX } from './superoffice/seed.ts';
 import { shellData } from './superoffice/shell-data.ts';
 import type { Db } from '../server/db/knex.ts';
@@ -27,15 +30,23 @@ export interface Sandbox {
   /** What production reads from SUPEROFFICE_* variables, pointing at the simulator. */
   superoffice: SuperOfficeSettings;
   superofficeSimulator: SuperOfficeSimulator;
+  /** What production reads from MICROSOFT_* variables, pointing at the Entra ID + Graph simulator. */
+  microsoft: MicrosoftApp;
+  microsoftSimulator: MicrosoftSimulator;
   /** Installs the app for the demo tenant through the consent flow, unless it is installed. */
   installDemoTenant(db: Db, deps: InstallDeps, fetchFn: typeof fetch): Promise<Installed | undefined>;
+  /** Drops what the database remembers of the simulators' items from an earlier run (they keep none). */
+  forgetDemoSyncState(db: Db): Promise<void>;
+  /** Gives the demo tenant its Microsoft 365 profile (admin consent) and links its Microsoft 365 users, unless done. */
+  installDemoMicrosoft(deps: DemoMicrosoftDeps): ReturnType<typeof installDemoMicrosoft>;
   close(): Promise<void>;
 }
 
 export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
   const ca = await loadOrCreateCa(opts.dataDir);
   const so = await startSuperOfficeSimulator({ ca, appUrl: opts.publicUrl, dataDir: opts.dataDir, allowHttpWebhooks: true, seedDemoAppointments: true });
-  opts.log.info({ superoffice: so.url, caDir: `${opts.dataDir}/sandbox-ca` }, 'sandbox simulators started');
+  const ms = await startMicrosoftSimulator({ ca, dataDir: opts.dataDir, allowHttpNotifications: true });
+  opts.log.info({ superoffice: so.url, microsoft: ms.loginUrl, caDir: `${opts.dataDir}/sandbox-ca` }, 'sandbox simulators started');
   const router = sandboxRouter({
     ca,
     publicUrl: opts.publicUrl,
@@ -43,7 +54,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     // The shell shows, and edits as the selected user, the simulator's demo tenant.
     data: shellData(so.store, so.api, DEMO_CTX),
     edits: { control: so.api, ctx: DEMO_CTX, userIds: () => so.store.users(so.seed.tenant).map((u) => u.associateId) },
-    info: { superoffice: () => so.info() },
+    info: { superoffice: () => so.info(), graph: () => ms.info() },
   });
   return {
     router,
@@ -55,7 +66,14 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
       privateKey: so.seed.privateKeyPem,
     },
     superofficeSimulator: so,
+    microsoft: { clientId: ms.app.clientId, clientSecret: ms.app.clientSecret, loginUrl: ms.loginUrl, graphUrl: ms.graphUrl },
+    microsoftSimulator: ms,
     installDemoTenant: (db, deps, fetchFn) => installDemoTenant(db, deps, so, fetchFn),
-    close: () => so.close(),
+    installDemoMicrosoft: (deps) => installDemoMicrosoft(deps, so),
+    forgetDemoSyncState,
+    close: async () => {
+      await ms.close();
+      await so.close();
+    },
   };
 }

@@ -23,7 +23,12 @@ import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { superOfficeInstallRouter } from './http/superoffice-install.ts';
 import { superOfficeStateChangeRouter } from './http/superoffice-state-change.ts';
 import { RECONCILE_CRONTAB } from './jobs/reconcile-all.ts';
-import { appTasks } from './jobs/app-tasks.ts';
+import { appTasks, microsoftTasks } from './jobs/app-tasks.ts';
+import { GRAPH_SUBSCRIPTIONS_CRONTAB } from './jobs/graph-subscribe.ts';
+import { graphNotificationsRouter } from './http/graph-notifications.ts';
+import { microsoftConsentRouter } from './http/microsoft-consent.ts';
+import type { MicrosoftApp } from './microsoft/admin-consent.ts';
+import { createMicrosoft } from './microsoft/connector.ts';
 import { createSuperOfficeServices, identityBaseUrlFor, type SuperOfficeSettings } from './superoffice/services.ts';
 import type { Sandbox } from '../sandbox/mount.ts';
 import { createQueue, migrateQueueSchema, type Queue } from './jobs/queue.ts';
@@ -101,6 +106,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         }
       : undefined;
   const superoffice = soSettings && createSuperOfficeServices(soSettings, { publicUrl: url, extraCaPem: sandbox?.caPem });
+  const msApp: MicrosoftApp | undefined = sandbox
+    ? sandbox.microsoft
+    : config.MICROSOFT_CLIENT_ID && config.MICROSOFT_CLIENT_SECRET
+      ? { clientId: config.MICROSOFT_CLIENT_ID, clientSecret: config.MICROSOFT_CLIENT_SECRET, loginUrl: config.MICROSOFT_LOGIN_URL.replace(/\/$/, ''), graphUrl: config.MICROSOFT_GRAPH_URL }
+      : undefined;
+  const microsoft = msApp && createMicrosoft({ db, keyring, app: msApp, ...(sandbox ? { caPem: sandbox.caPem } : {}) });
 
   // Tasks enqueue follow-up jobs; they reach the queue through this late-bound view of it.
   const enqueuer: Pick<Queue, 'enqueue' | 'enqueueLinkSync'> = {
@@ -113,8 +124,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     log: log.child({ component: 'queue' }),
     concurrency: config.WORKER_CONCURRENCY,
     runWorker: config.role !== 'web',
-    tasks: superoffice ? appTasks({ db, keyring, api: superoffice.api, queue: enqueuer, publicUrl: url, calendars: {} }) : {},
-    crontab: superoffice ? RECONCILE_CRONTAB : '',
+    tasks: {
+      ...(superoffice ? appTasks({ db, keyring, api: superoffice.api, queue: enqueuer, publicUrl: url, calendars: microsoft ? { graph: microsoft.calendars } : {} }) : {}),
+      ...(microsoft ? microsoftTasks({ db, keyring, microsoft, publicUrl: url, queue: enqueuer }) : {}),
+    },
+    crontab: [superoffice ? RECONCILE_CRONTAB : '', microsoft ? GRAPH_SUBSCRIPTIONS_CRONTAB : ''].filter(Boolean).join('\n'),
   });
 
   const installDeps = superoffice && { db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, queue, fetch: superoffice.fetch };
@@ -127,6 +141,10 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       routers.push(
         superOfficeStateChangeRouter({ db, keys: superoffice.keys, states: superoffice.states, clientId: superoffice.settings.clientId }),
       );
+    }
+    if (microsoft && msApp) {
+      routers.push(graphNotificationsRouter({ db, keyring, queue }));
+      routers.push(microsoftConsentRouter({ db, keyring, app: msApp, publicUrl: url, verify: (t) => microsoft.verify(t) }));
     }
     if (sandbox) routers.push(sandbox.router);
   }
@@ -145,11 +163,21 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     });
     const { applied } = await migrateLatest(db, databaseUrl, [() => migrateQueueSchema(databaseUrl)]);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    await sandbox?.forgetDemoSyncState(db);
     await queue.start();
     checks.splice(1, 1, { name: 'queue', check: () => queue.check() });
     if (sandbox && installDeps) {
       const installed = await sandbox.installDemoTenant(db, installDeps, superoffice!.fetch);
       if (installed) log.info({ tenant: installed.contextIdentifier }, 'sandbox: demo tenant installed; provisioning queued');
+      if (microsoft && msApp) {
+        // The SuperOffice side works without it: a failed Microsoft 365 demo set-up is reported, not fatal.
+        try {
+          const demo = await sandbox.installDemoMicrosoft({ db, keyring, app: msApp, publicUrl: url, microsoft, queue, fetch: superoffice!.fetch });
+          if (demo?.linked.length) log.info({ linked: demo.linked }, 'sandbox: Microsoft 365 profile connected and demo users linked');
+        } catch (err) {
+          if (!abort.signal.aborted) log.error({ err }, 'sandbox: the Microsoft 365 demo profile could not be set up');
+        }
+      }
     }
   })();
   ready.catch((err) => log.error({ err }, 'start-up failed'));
@@ -165,6 +193,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       await queue.stop(config.SHUTDOWN_TIMEOUT_MS).catch((err: unknown) => log.error({ err }, 'queue stop failed'));
       listener.server.closeAllConnections();
       await closed;
+      await microsoft?.close().catch(() => {});
       await sandbox?.close().catch((err: unknown) => log.warn({ err }, 'sandbox simulators did not stop cleanly'));
       await db.destroy().catch(() => {});
       await embedded?.stop();

@@ -3,9 +3,13 @@
 import type { Knex } from 'knex';
 import type { Keyring } from '../security/secrets.ts';
 
+/** install: SuperOffice consent; graph_admin_consent: a profile's tenant-wide Microsoft 365 consent; graph_connect: one user's. */
+export type LoginPurpose = 'install' | 'graph_admin_consent' | 'graph_connect';
+
 export interface PendingLogin {
   state: string;
-  purpose: 'install';
+  purpose: LoginPurpose;
+  /** The SuperOffice tenant for an install; the profile or link id for the Microsoft ones. */
   contextIdentifier: string | null;
   nonce: string;
   codeVerifier: string;
@@ -28,13 +32,16 @@ export async function savePendingLogin(db: Knex, keyring: Keyring, p: PendingLog
   await db('pending_logins').where('expires_at', '<', new Date()).delete();
 }
 
-/** Removes and returns the sign-in for `state`, or undefined when unknown, used or expired. */
-export async function takePendingLogin(db: Knex, keyring: Keyring, state: string): Promise<PendingLogin | undefined> {
-  const [row] = await db('pending_logins').where({ state }).andWhere('expires_at', '>', new Date()).delete().returning('*');
+/**
+ * Removes and returns the sign-in for `state`, or undefined when unknown, used, expired or started
+ * for another purpose (a consent's state must not complete an install, or the other way round).
+ */
+export async function takePendingLogin(db: Knex, keyring: Keyring, state: string, purpose: LoginPurpose): Promise<PendingLogin | undefined> {
+  const [row] = await db('pending_logins').where({ state, purpose }).andWhere('expires_at', '>', new Date()).delete().returning('*');
   if (!row) return undefined;
   return {
     state: row.state as string,
-    purpose: row.purpose as 'install',
+    purpose: row.purpose as LoginPurpose,
     contextIdentifier: (row.context_identifier as string | null) ?? null,
     nonce: row.nonce as string,
     codeVerifier: keyring.open(row.sealed_verifier as string, aad(row.state as string)),

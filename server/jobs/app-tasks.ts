@@ -12,6 +12,9 @@ import type { Queue, TaskHandler } from './queue.ts';
 import { createReconcileAllTask, RECONCILE_ALL_TASK } from './reconcile-all.ts';
 import { createReconcileTenantTask, RECONCILE_TENANT_TASK } from './reconcile-tenant.ts';
 import { createSyncLinkTask, SYNC_LINK_TASK } from './sync-link.ts';
+import {
+  createGraphSubscribeTask, createGraphSubscriptionsTask, GRAPH_SUBSCRIBE_TASK, GRAPH_SUBSCRIPTIONS_TASK, type GraphSubscribeDeps,
+} from './graph-subscribe.ts';
 
 export interface AppTaskDeps {
   db: Db;
@@ -40,5 +43,13 @@ export function appTasks(deps: AppTaskDeps): Record<string, TaskHandler> {
     [RECONCILE_TENANT_TASK]: createReconcileTenantTask({ db, keyring, api, queue }),
     [RECONCILE_ALL_TASK]: createReconcileAllTask({ db, queue }),
     [SYNC_LINK_TASK]: createSyncLinkTask({ db: () => db, engine: { keyring, queue, sides } }),
+  };
+}
+
+/** The Microsoft 365 connector's own tasks: one subscription per linked mailbox, and their renewal. */
+export function microsoftTasks(deps: GraphSubscribeDeps): Record<string, TaskHandler> {
+  return {
+    [GRAPH_SUBSCRIBE_TASK]: createGraphSubscribeTask(deps),
+    [GRAPH_SUBSCRIPTIONS_TASK]: createGraphSubscriptionsTask(deps),
   };
 }

@@ -52,7 +52,7 @@ export async function beginInstall(deps: InstallDeps, contextIdentifier?: string
 }
 
 export async function completeInstall(deps: InstallDeps, input: { state?: string; code?: string; error?: string; errorDescription?: string }): Promise<Installed> {
-  const pending = input.state ? await takePendingLogin(deps.db, deps.keyring, input.state) : undefined;
+  const pending = input.state ? await takePendingLogin(deps.db, deps.keyring, input.state, 'install') : undefined;
   if (!pending) throw new InstallError('unknown_state', 'This sign-in has expired or was already used. Start the installation again.');
   if (input.error) throw new InstallError(input.error, input.errorDescription || `SuperOffice did not grant consent (${input.error}).`);
   if (!input.code) throw new InstallError('no_code', 'SuperOffice did not send an authorization code.');

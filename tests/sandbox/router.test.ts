@@ -78,7 +78,7 @@ test('the shell state shows the administrator by default, with panel URLs from t
   assert.equal(body.tenant.companyName, 'Demo Company');
   assert.equal(body.users.length, 4);
   assert.equal(body.users.filter((u) => u.isAdministrator).length, 1);
-  assert.deepEqual(body.users.map((u) => u.calendarSystem).sort(), ['ews', 'google', 'graph', null].sort());
+  assert.deepEqual(body.users.map((u) => u.calendarSystem).sort(), ['ews', 'google', 'graph', 'graph'].sort());
   assert.equal(body.currentUser.isAdministrator, true);
   assert.deepEqual(body.navigator.map((n) => n.key).sort(), ['admin', 'user']);
   const admin = body.navigator.find((n) => n.key === 'admin')!;

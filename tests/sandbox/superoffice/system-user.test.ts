@@ -282,7 +282,7 @@ test('sandbox info lists the seeded tenant with a working ticket, reused across 
       [5, 'ada.lindqvist@demo-company.example', true, 'graph', 'ada.lindqvist@demo-company.example'],
       [6, 'bjorn.haugen@demo-company.example', false, 'google', 'bjorn.haugen@demo-company.example'],
       [7, 'carla.mendes@demo-company.example', false, 'ews', 'carla.mendes@exchange.demo-company.example'],
-      [8, 'daniel.okafor@demo-company.example', false, null, null],
+      [8, 'daniel.okafor@demo-company.example', false, 'graph', 'daniel.okafor@demo-company.example'],
     ],
   );
   const res = await call(new URL(`${demo.webApiUrl}v1/User/currentPrincipal`).pathname, { headers: { authorization: `SOTicket ${demo.ticket}`, 'so-apptoken': demo.appToken } });

@@ -1,0 +1,79 @@
+// The app's Microsoft 365 connector, as the rest of the app sees it: Graph access per profile
+// (application consent, or one user's delegated consent), the calendar side of a link, the consent
+// check, and the directory. One GraphClients for the process, so each profile's msal app and token
+// cache live as long as the process and a token is never fetched per request.
+import type { Knex } from 'knex';
+import type { CalendarSideFactory } from '../jobs/link-sides.ts';
+import { CalendarUnavailable } from '../jobs/sync-link.ts';
+import { credentialRefreshTokens } from '../providers/graph/auth.ts';
+import { createGraphClients, type GraphClients, type GraphConnection } from '../providers/graph/client.ts';
+import { listDirectoryUsers, verifyConsent, type DirectoryUser } from '../providers/graph/directory.ts';
+import { createGraphSide } from '../providers/graph/side.ts';
+import type { Keyring } from '../security/secrets.ts';
+import type { GraphConnection as ProfileConnection, MicrosoftApp } from './admin-consent.ts';
+
+/** Credential kinds of a link: a delegated user's refresh token, and its subscription's clientState. */
+export const GRAPH_REFRESH_TOKEN = 'graph_refresh_token';
+export const GRAPH_CLIENT_STATE = 'graph_client_state';
+
+export interface MicrosoftDeps {
+  db: Knex;
+  keyring: Keyring;
+  app: MicrosoftApp;
+  /** Extra CA to trust (the sandbox's). */
+  caPem?: string;
+}
+
+export interface Microsoft {
+  clients: GraphClients;
+  /** Graph access for a profile (and, in delegated mode, the link's user). Throws CalendarUnavailable when not connected. */
+  connection(tenantId: string, profileId: string, linkId?: string): Promise<GraphConnection>;
+  /** The calendar side factory for `graph` profiles (server/jobs/link-sides.ts). */
+  calendars: CalendarSideFactory;
+  /** Reads the directory of a customer's Entra tenant with the app's consent; for the consent callback. */
+  verify(entraTenantId: string): Promise<{ users: number }>;
+  directory(tenantId: string, profileId: string): Promise<DirectoryUser[]>;
+  close(): Promise<void>;
+}
+
+export function createMicrosoft(deps: MicrosoftDeps): Microsoft {
+  const clients = createGraphClients({
+    authorityBase: deps.app.loginUrl,
+    graphBase: deps.app.graphUrl,
+    ...(deps.caPem ? { tls: { ca: deps.caPem } } : {}),
+  });
+  const registration = (id: string, entraTenantId: string) => ({ id, tenantId: entraTenantId, clientId: deps.app.clientId, clientSecret: deps.app.clientSecret });
+
+  async function connection(tenantId: string, profileId: string, linkId?: string): Promise<GraphConnection> {
+    const row = await deps.db('profiles').where({ tenant_id: tenantId, id: profileId, calendar_system: 'graph' }).first('connection');
+    const c = (row?.connection ?? {}) as ProfileConnection;
+    if (!c.entraTenantId) {
+      throw new CalendarUnavailable('Microsoft 365 is not connected for this profile yet: an administrator must grant consent in the administrator panel.');
+    }
+    if (c.mode === 'delegated') {
+      if (!linkId) throw new CalendarUnavailable('This Microsoft 365 profile connects each user on their own; there is no tenant-wide access.');
+      const tokens = credentialRefreshTokens(deps.db, deps.keyring, { tenantId, ownerType: 'link', ownerId: linkId, kind: GRAPH_REFRESH_TOKEN });
+      return clients.delegated(registration(profileId, c.entraTenantId), linkId, tokens);
+    }
+    return clients.application(registration(profileId, c.entraTenantId));
+  }
+
+  return {
+    clients,
+    connection,
+    calendars: async (link, window) => {
+      const graph = (await connection(link.tenantId, link.profileId, link.id)).forMailbox(link.mailbox);
+      return createGraphSide({ graph, window });
+    },
+    async verify(entraTenantId) {
+      // A throwaway profile id: the consent is checked before the profile's connection is saved.
+      const graph = clients.application(registration(`verify:${entraTenantId}`, entraTenantId));
+      await verifyConsent(graph);
+      return { users: (await listDirectoryUsers(graph)).length };
+    },
+    async directory(tenantId, profileId) {
+      return listDirectoryUsers(await connection(tenantId, profileId));
+    },
+    close: () => clients.close(),
+  };
+}
