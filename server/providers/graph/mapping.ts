@@ -15,7 +15,8 @@ import { contentHash, type SyncedField } from '../../sync/hash.ts';
 import { htmlToText } from './html-text.ts';
 import { readRecurrence, writeRecurrence, type GraphRecurrence } from './recurrence.ts';
 import { exceptionsOf, type Occurrence } from './series.ts';
-import { addDays, formatGraphWall, ianaZone, instantOf, isTimeZone, nearestDate, parseGraphWall, wallOf } from './wall-clock.ts';
+import { addDays, instantOf, isTimeZone, nearestDate, wallOf } from '../wall-clock.ts';
+import { formatGraphWall, ianaZone, parseGraphWall } from './graph-time.ts';
 
 /** Our stable key on a Graph event (and, through MAPI, the same named property in EWS). */
 export const STABLE_KEY_PROPERTY = 'String {d3f1e5a9-6038-4878-a64d-e2e0dacf2be2} Name calsync.stableKey';

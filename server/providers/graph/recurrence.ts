@@ -4,7 +4,7 @@
 // from its month; a monthly or yearly day past the month's end falls on its last day. Graph lists
 // no cancelled occurrences in v1.0, so the side finds them as dates of the rule with no instance.
 import type { RecurrencePattern, RecurrenceRange, Weekday } from '../../sync/event.ts';
-import { addDays, dateOfWall, wallOfDate } from './wall-clock.ts';
+import { addDays, dateOfWall, wallOfDate } from '../wall-clock.ts';
 
 type GraphDay = 'sunday' | 'monday' | 'tuesday' | 'wednesday' | 'thursday' | 'friday' | 'saturday';
 type GraphIndex = 'first' | 'second' | 'third' | 'fourth' | 'last';

@@ -5,7 +5,7 @@
 import type { CalendarEvent, EventTiming, RecurrenceException } from '../../sync/event.ts';
 import { contentHash, type SyncedField } from '../../sync/hash.ts';
 import { occurrenceDates } from './recurrence.ts';
-import { DAY_MS, addDays, dateIn, daysBetween, instantOf, nearestDate, timeOfDay, wallOf, wallOfDate } from './wall-clock.ts';
+import { DAY_MS, addDays, dateIn, daysBetween, instantOf, nearestDate, timeOfDay, wallOf, wallOfDate } from '../wall-clock.ts';
 
 /** Fields an occurrence may change (an exception's `changes`); timing is compared with the slot. */
 const CHANGE_FIELDS = ['title', 'description', 'location', 'showAs', 'private', 'reminderMinutes', 'organizer', 'attendees', 'category'] as const;

@@ -19,7 +19,7 @@ import { GraphRejected } from './errors.ts';
 import { DEFAULT_PAGE_SIZE, EXPAND, ItemReader, PREFER, changeKeyOf, etagOf, pageOf, type LoadedItem } from './items.ts';
 import { STABLE_KEY_PROPERTY, createBodyFor, parseGraphEvent, patchFor, type MappingOptions } from './mapping.ts';
 import { writeExceptions } from './series-writes.ts';
-import { isTimeZone } from './wall-clock.ts';
+import { isTimeZone } from '../wall-clock.ts';
 
 export interface GraphSideOptions {
   /** Access bound to the mailbox (GraphConnection.forMailbox). */

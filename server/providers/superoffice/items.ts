@@ -10,7 +10,7 @@ import { contentHash } from '../../sync/hash.ts';
 import type { SideItem } from '../../sync/side.ts';
 import type { SuperOfficeAppointments } from './client.ts';
 import { entityToEvent, seriesToEvent, type MappingOptions, type SeriesAnalysis, type SeriesRow } from './mapping.ts';
-import { addDays } from './wall-clock.ts';
+import { addDays } from '../wall-clock.ts';
 
 /** Foreign key names we stamp on appointments (specs/superoffice.md 6.6). */
 export const STABLE_KEY = 'calsync.stableKey';

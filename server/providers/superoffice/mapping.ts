@@ -8,7 +8,7 @@ import {
 import type { Attendee, AttendeeResponse, CalendarEvent, CrmLinks, EventTiming, Person } from '../../sync/event.ts';
 import { analyseSeries, type SeriesAnalysis, type SeriesRow } from './series.ts';
 import { writeRule } from './recurrence.ts';
-import { addDays, isTimeZone, midnightOf, nearestDate } from './wall-clock.ts';
+import { addDays, isTimeZone, midnightOf, nearestDate } from '../wall-clock.ts';
 
 export type { SeriesAnalysis, SeriesRow } from './series.ts';
 

@@ -9,7 +9,7 @@ import {
   RecurrenceYearlyPattern, WeekOfMonth, type RecurrenceInfo,
 } from '@superoffice/webapi';
 import type { RecurrencePattern, RecurrenceRange, Weekday } from '../../sync/event.ts';
-import { DAY_MS, addDays, midnightOf, nearestDate, wallOfDate } from './wall-clock.ts';
+import { DAY_MS, addDays, midnightOf, nearestDate, wallOfDate } from '../wall-clock.ts';
 
 /** NetServer materialises every occurrence; past this many we stop, as the simulator does. */
 const MAX_OCCURRENCES = 1000;

@@ -7,7 +7,7 @@ import type { AppointmentEntity } from '@superoffice/webapi';
 import type { CalendarEvent, EventTiming, Recurrence, RecurrenceException } from '../../sync/event.ts';
 import { contentHash, type SyncedField } from '../../sync/hash.ts';
 import { occurrenceDates, readRule } from './recurrence.ts';
-import { addDays, dateIn, daysBetween, instantOf, midnightOf, nearestDate, timeOfDay, wallOf, wallOfDate } from './wall-clock.ts';
+import { addDays, dateIn, daysBetween, instantOf, midnightOf, nearestDate, timeOfDay, wallOf, wallOfDate } from '../wall-clock.ts';
 
 export interface SeriesRow {
   appointmentId: number;

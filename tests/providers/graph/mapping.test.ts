@@ -8,7 +8,8 @@ import {
 } from '../../../server/providers/graph/mapping.ts';
 import { occurrenceDates, readRecurrence, writeRecurrence } from '../../../server/providers/graph/recurrence.ts';
 import { htmlToText } from '../../../server/providers/graph/html-text.ts';
-import { ianaZone, isTimeZone, wallOf, formatGraphWall, instantOf, parseGraphWall } from '../../../server/providers/graph/wall-clock.ts';
+import { ianaZone, formatGraphWall, parseGraphWall } from '../../../server/providers/graph/graph-time.ts';
+import { isTimeZone, wallOf, instantOf } from '../../../server/providers/wall-clock.ts';
 import { WINDOWS_ZONE_NAMES, ianaZonesOf } from '../../../server/providers/graph/windows-zones.ts';
 import { contentHash, SYNCED_FIELDS } from '../../../server/sync/hash.ts';
 import type { CalendarEvent, RecurrencePattern, RecurrenceRange } from '../../../server/sync/event.ts';

@@ -1,6 +1,7 @@
-// Wall-clock arithmetic in an IANA zone, with nothing but Intl: SuperOffice keeps appointments as
-// base-zone wall time and expands a series on that calendar, while the CalendarEvent holds instants
-// and dates. "Wall" values are milliseconds of a UTC date whose fields read like the zone's clock.
+// Wall-clock arithmetic in an IANA zone, with nothing but Intl, shared by the providers: SuperOffice
+// keeps appointments as base-zone wall time, Graph gives wall clock plus a zone, and a series repeats
+// on its zone's wall clock, while the CalendarEvent holds instants and dates. "Wall" values are
+// milliseconds of a UTC date whose fields read like the zone's clock.
 const DAY = 86_400_000;
 
 export const DAY_MS = DAY;
@@ -20,6 +21,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
 }
 
 export function isTimeZone(zone: string): boolean {
+  if (!zone) return false;
   try {
     formatter(zone);
     return true;
@@ -61,7 +63,7 @@ export function wallOfDate(date: string): number {
   return Date.parse(`${date}T00:00:00Z`);
 }
 
-function dateOfWall(wall: number): string {
+export function dateOfWall(wall: number): string {
   return new Date(Math.floor(wall / DAY) * DAY).toISOString().slice(0, 10);
 }
 
