@@ -33,6 +33,11 @@ export class AuthorizationRevoked extends SyncError {
   readonly retryable = false;
   /** Which side refused; the engine fills it in, since a side does not know its own role. */
   side?: 'superoffice' | 'calendar';
+  /**
+   * Whether the user reconnecting can fix it (a withdrawn consent, an expired grant). False when
+   * only an administrator can (no mailbox on the user's plan): the link then says so, not "reconnect".
+   */
+  readonly reconnectHelps: boolean = true;
 }
 
 /** The item's version moved since we read it (412/409 on If-Match): re-read and re-plan. */

@@ -241,8 +241,8 @@ function calendarRevoked(err: unknown): err is AuthorizationRevoked {
 }
 
 async function stop(deps: RunDeps, report: RunReport, err: AuthorizationRevoked, at: Date): Promise<RunReport> {
-  const reason = `The calendar refused access (${err.message}). The user needs to reconnect.`;
-  await deps.store.stopLink('needs_reconnect', reason, at);
+  const reason = err.reconnectHelps ? `The calendar refused access (${err.message}). The user needs to reconnect.` : err.message;
+  await deps.store.stopLink(err.reconnectHelps ? 'needs_reconnect' : 'error', reason, at);
   deps.log?.warn({ reason }, 'sync: stopped; the calendar withdrew authorisation');
   return { ...report, stopped: { side: 'calendar', reason } };
 }

@@ -296,3 +296,15 @@ test('newest wins a conflict by default', () =>
     assert.deepEqual(titles(e.so.snapshot()), ['Plan (Outlook, later)']);
     assert.deepEqual(titles(e.cal.snapshot()), ['Plan (Outlook, later)']);
   }));
+
+test('a refusal no reconnect can fix (no mailbox on the user\'s plan) leaves the link in error with the cause, not "reconnect"', () =>
+  withEngine(async (e) => {
+    class NoMailbox extends AuthorizationRevoked {
+      override readonly reconnectHelps = false;
+    }
+    e.cal.failNext('listChanges', new NoMailbox('this user\'s plan has no Exchange Online mailbox'));
+    await e.run();
+    const link = await e.tdb.db('links').where({ id: e.linkId }).first('state', 'last_error');
+    assert.equal(link.state, 'error');
+    assert.equal(link.last_error, 'this user\'s plan has no Exchange Online mailbox');
+  }));

@@ -5,6 +5,7 @@ import { AuthorizationRevoked, CursorExpired, NotFound, PreconditionFailed, Rate
 
 /** The user has no Exchange Online mailbox: nothing to sync until their licence includes one. */
 export class MailboxNotEnabled extends AuthorizationRevoked {
+  override readonly reconnectHelps = false;
   constructor(mailbox: string | undefined, options?: ErrorOptions) {
     super(
       `Microsoft 365 has no calendar for ${mailbox ?? 'this user'}: this user's Microsoft 365 plan has no Exchange Online mailbox ` +
