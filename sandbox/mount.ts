@@ -55,6 +55,8 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     data: shellData(so.store, so.api, DEMO_CTX),
     edits: { control: so.api, ctx: DEMO_CTX, userIds: () => so.store.users(so.seed.tenant).map((u) => u.associateId) },
     info: { superoffice: () => so.info(), graph: () => ms.info() },
+    // Microsoft 365 mailboxes open on the Graph simulator's page, where a person edits them as in Outlook.
+    mailboxPage: (system, mailbox) => (system === 'graph' ? `${ms.loginUrl}/control/mailbox/${encodeURIComponent(mailbox)}` : null),
   });
   return {
     router,

@@ -7,7 +7,7 @@ import type { Ca } from './ca.ts';
 import { demoTenant, type DemoTenant } from './demo.ts';
 import { sandboxInfoHandler, type SandboxInfoSources } from './info.ts';
 import { shellEditRoutes, type ShellEditOptions } from './shell/edit-routes.ts';
-import { shellRoutes } from './shell/shell-routes.ts';
+import { shellRoutes, type ShellRoutesOptions } from './shell/shell-routes.ts';
 
 export interface SandboxRouterOptions {
   ca: Ca;
@@ -20,11 +20,12 @@ export interface SandboxRouterOptions {
   info?: SandboxInfoSources;
   /** Lets the shell edit the diary as the selected user; without it the shell is read-only. */
   edits?: ShellEditOptions;
+  mailboxPage?: ShellRoutesOptions['mailboxPage'];
 }
 
 export function sandboxRouter(opts: SandboxRouterOptions): Router {
   const r = Router();
-  r.use(shellRoutes({ publicUrl: opts.publicUrl, manifest: opts.manifest, data: opts.data ?? (() => demoTenant()), editable: opts.edits !== undefined }));
+  r.use(shellRoutes({ publicUrl: opts.publicUrl, manifest: opts.manifest, data: opts.data ?? (() => demoTenant()), editable: opts.edits !== undefined, ...(opts.mailboxPage ? { mailboxPage: opts.mailboxPage } : {}) }));
   if (opts.edits) r.use(shellEditRoutes(opts.edits));
   r.get('/sandbox/info', sandboxInfoHandler({ ca: opts.ca, publicUrl: opts.publicUrl, sources: opts.info }));
   // For a person who wants their browser or curl to trust the https simulators.

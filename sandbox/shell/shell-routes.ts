@@ -14,6 +14,8 @@ export interface ShellRoutesOptions {
   data: () => DemoTenant | Promise<DemoTenant>;
   /** Whether the edit routes are mounted; the page shows its Save, Delete and New buttons only then. */
   editable?: boolean;
+  /** Where a simulator shows a mailbox "as in Outlook"; the shell links the user's calendar chip there. */
+  mailboxPage?: (calendarSystem: string, mailbox: string) => string | null;
 }
 
 const FILES = {
@@ -56,7 +58,9 @@ export function shellRoutes(opts: ShellRoutesOptions): Router {
     }
     try {
       const state = shellState(await opts.data(), opts.manifest, publicUrl, associateId);
-      res.set('cache-control', 'no-store').json({ ...state, editable: opts.editable ?? false });
+      const u = state.currentUser;
+      const mailboxPage = u.calendarSystem && u.mailbox ? (opts.mailboxPage?.(u.calendarSystem, u.mailbox) ?? null) : null;
+      res.set('cache-control', 'no-store').json({ ...state, editable: opts.editable ?? false, mailboxPage });
     } catch (err) {
       if (!(err instanceof UnknownUserError)) throw err;
       res.status(404).json({ error: 'unknown_user', message: err.message });

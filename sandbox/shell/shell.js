@@ -139,7 +139,9 @@ function renderDiary() {
   }).format(lastDay)}`;
   $('calendar-chip').replaceChildren(
     user.calendarSystem
-      ? el('span', { class: 'chip chip-linked' }, `${CALENDAR_NAMES[user.calendarSystem] ?? user.calendarSystem} · ${user.mailbox ?? ''}`)
+      ? state.mailboxPage
+        ? el('a', { class: 'chip chip-linked', href: state.mailboxPage, target: '_blank', rel: 'noopener', title: 'Open this mailbox in the calendar simulator' }, `${CALENDAR_NAMES[user.calendarSystem] ?? user.calendarSystem} · ${user.mailbox ?? ''} ↗`)
+        : el('span', { class: 'chip chip-linked' }, `${CALENDAR_NAMES[user.calendarSystem] ?? user.calendarSystem} · ${user.mailbox ?? ''}`)
       : el('span', { class: 'chip chip-none' }, 'No calendar linked'),
   );
 

@@ -21,7 +21,7 @@ let ca: Ca;
 const servers: Server[] = [];
 
 /** Starts the app with the sandbox router; the public URL is only known once listening, as in the app. */
-async function serve(data?: () => DemoTenant): Promise<string> {
+async function serve(data?: () => DemoTenant, mailboxPage?: (system: string, mailbox: string) => string | null): Promise<string> {
   let app: ReturnType<typeof createHttpApp> | undefined;
   const server = createServer((req, res) => app!(req, res)).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -31,7 +31,7 @@ async function serve(data?: () => DemoTenant): Promise<string> {
     config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'sandbox' },
     log: createLogger('silent'),
     readiness: () => [],
-    routers: [sandboxRouter({ ca, publicUrl: base, manifest: loadManifest(), data })],
+    routers: [sandboxRouter({ ca, publicUrl: base, manifest: loadManifest(), data, ...(mailboxPage ? { mailboxPage } : {}) })],
   });
   return base;
 }
@@ -150,4 +150,12 @@ test('the shell page and its files are served, and its script is a file (the CSP
   const redirected = await fetch(`${other}/sandbox?as=6`, { redirect: 'manual' });
   assert.equal(redirected.status, 302);
   assert.equal(redirected.headers.get('location'), `${base}/sandbox?as=6`);
+});
+
+test('a user\'s calendar chip links to the simulator\'s mailbox page when a simulator offers one', async () => {
+  const base = await serve(undefined, (system, mailbox) => (system === 'graph' ? `https://sim.test/control/mailbox/${mailbox}` : null));
+  const ada = await getJson<ShellState & { mailboxPage: string | null }>(`${base}/sandbox/api/state?as=5`);
+  assert.equal(ada.body.mailboxPage, 'https://sim.test/control/mailbox/ada.lindqvist@demo-company.example');
+  const bjorn = await getJson<ShellState & { mailboxPage: string | null }>(`${base}/sandbox/api/state?as=6`);
+  assert.equal(bjorn.body.mailboxPage, null, 'no simulator for Google yet');
 });
