@@ -24,7 +24,7 @@ import { superOfficeInstallRouter } from './http/superoffice-install.ts';
 import { superOfficeStateChangeRouter } from './http/superoffice-state-change.ts';
 import { RECONCILE_CRONTAB } from './jobs/reconcile-all.ts';
 import { appTasks, microsoftTasks } from './jobs/app-tasks.ts';
-import { GRAPH_SUBSCRIPTIONS_CRONTAB } from './jobs/graph-subscribe.ts';
+import { GRAPH_SUBSCRIBE_TASK, GRAPH_SUBSCRIPTIONS_CRONTAB } from './jobs/graph-subscribe.ts';
 import { graphNotificationsRouter } from './http/graph-notifications.ts';
 import { microsoftConsentRouter } from './http/microsoft-consent.ts';
 import type { MicrosoftApp } from './microsoft/admin-consent.ts';
@@ -144,7 +144,18 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }
     if (microsoft && msApp) {
       routers.push(graphNotificationsRouter({ db, keyring, queue }));
-      routers.push(microsoftConsentRouter({ db, keyring, app: msApp, publicUrl: url, verify: (t) => microsoft.verify(t) }));
+      routers.push(
+        microsoftConsentRouter(
+          { db, keyring, app: msApp, publicUrl: url, verify: (t) => microsoft.verify(t) },
+          {
+            db, keyring, app: msApp, publicUrl: url, fetch: microsoft.clients.signIn.fetch,
+            connected: async (tenantId, linkId) => {
+              await queue.enqueue(GRAPH_SUBSCRIBE_TASK, { tenantId, linkId }, { queueName: `graph-sub:${linkId}` });
+              await queue.enqueueLinkSync(tenantId, linkId, { reason: 'connected' });
+            },
+          },
+        ),
+      );
     }
     if (sandbox) routers.push(sandbox.router);
   }

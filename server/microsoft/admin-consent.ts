@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { savePendingLogin, takePendingLogin } from '../db/pending-logins.ts';
+import { adminConsentUrl } from '../providers/graph/auth.ts';
 import type { Keyring } from '../security/secrets.ts';
 
 export interface MicrosoftApp {
@@ -57,12 +58,8 @@ export async function beginAdminConsent(deps: Omit<ConsentDeps, 'verify'>, tenan
   const state = randomBytes(24).toString('base64url');
   // No PKCE for admin consent (no code comes back); the state alone ties the callback to this profile.
   await savePendingLogin(deps.db, deps.keyring, { state, purpose: 'graph_admin_consent', contextIdentifier: `${tenantId}:${profileId}`, nonce: '-', codeVerifier: '-' });
-  const url = new URL(`${deps.app.loginUrl}/organizations/v2.0/adminconsent`);
-  url.searchParams.set('client_id', deps.app.clientId);
-  url.searchParams.set('scope', 'https://graph.microsoft.com/.default');
-  url.searchParams.set('redirect_uri', `${deps.publicUrl}${ADMIN_CONSENT_CALLBACK}`);
-  url.searchParams.set('state', state);
-  return url.href;
+  // `organizations`: the administrator's own tenant is only known when they come back.
+  return adminConsentUrl({ tenantId: 'organizations', clientId: deps.app.clientId, redirectUri: `${deps.publicUrl}${ADMIN_CONSENT_CALLBACK}`, state, authorityBase: deps.app.loginUrl });
 }
 
 export interface ConsentResult {
