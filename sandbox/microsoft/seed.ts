@@ -8,8 +8,8 @@
 // With a dataDir, the app's credentials, the signing key, the consents and the refresh tokens are
 // kept in <dataDir>/microsoft-sim.json (mode 0600), so the app's stored grants survive a restart.
 // Calendars are not kept: a restart starts them empty (delta tokens then answer as expired).
+import { readPersisted, writePersisted } from '../persisted.ts';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoTenant } from '../demo.ts';
 import { Directory, type RefreshToken } from './directory.ts';
@@ -45,22 +45,11 @@ export interface SeedOptions {
   redirectUris?: string[];
 }
 
-function readPersisted(file: string): Persisted | null {
-  try {
-    const p = JSON.parse(readFileSync(file, 'utf8')) as Persisted;
+function readState(file: string): Persisted | null {
+  return readPersisted<Persisted>(file, (p) => {
     signingKeyFromPem(p.signingKeyPem);
-    const ok = typeof p.clientId === 'string' && typeof p.clientSecret === 'string' && Array.isArray(p.userConsents) && Array.isArray(p.refreshTokens);
-    return ok ? p : null;
-  } catch {
-    // Missing or damaged: a sandbox starts afresh rather than failing.
-    return null;
-  }
-}
-
-function writePersisted(file: string, p: Persisted): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(p, null, 2), { mode: 0o600 });
-  renameSync(tmp, file);
+    return typeof p.clientId === 'string' && typeof p.clientSecret === 'string' && Array.isArray(p.userConsents) && Array.isArray(p.refreshTokens);
+  });
 }
 
 /** Bulk user n (1-based): a GUID-shaped id anyone can compute from n. */
@@ -74,7 +63,7 @@ export function bulkUserUpn(n: number): string {
 
 export function seedMicrosoft(opts: SeedOptions): Directory {
   const file = opts.dataDir ? join(opts.dataDir, 'microsoft-sim.json') : null;
-  const saved = file ? readPersisted(file) : null;
+  const saved = file ? readState(file) : null;
   const signingKeyPem =
     saved?.signingKeyPem ??
     generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })

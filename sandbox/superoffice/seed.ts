@@ -7,8 +7,8 @@
 // With a dataDir, the app's credentials and the tenants' consents are kept in
 // <dataDir>/superoffice-sim.json (mode 0600): the app's database outlives a restart, and an
 // installation it holds should not turn into a revoked one just because the simulator restarted.
+import { readPersisted, writePersisted } from '../persisted.ts';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { demoTenant } from '../demo.ts';
 import type { RegisteredApp, SuperOfficeStore, Tenant } from './store.ts';
@@ -62,26 +62,16 @@ function rsaXml(key: KeyObject): string {
   );
 }
 
-function readPersisted(file: string): Persisted | null {
-  try {
-    const p = JSON.parse(readFileSync(file, 'utf8')) as Persisted;
+function readState(file: string): Persisted | null {
+  return readPersisted<Persisted>(file, (p) => {
     createPrivateKey(p.privateKeyPem);
-    return typeof p.clientId === 'string' && typeof p.clientSecret === 'string' && Array.isArray(p.consents) ? p : null;
-  } catch {
-    // Missing or damaged: a sandbox starts afresh rather than failing.
-    return null;
-  }
-}
-
-function writePersisted(file: string, p: Persisted): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(p, null, 2), { mode: 0o600 });
-  renameSync(tmp, file);
+    return typeof p.clientId === 'string' && typeof p.clientSecret === 'string' && Array.isArray(p.consents);
+  });
 }
 
 export function seedSuperOffice(store: SuperOfficeStore, opts: SeedOptions): SuperOfficeSeed {
   const file = opts.dataDir ? join(opts.dataDir, 'superoffice-sim.json') : null;
-  const saved = file ? readPersisted(file) : null;
+  const saved = file ? readState(file) : null;
   const privateKeyPem =
     saved?.privateKeyPem ??
     generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
