@@ -70,7 +70,10 @@ export function readRecurrence(r: GraphRecurrence | null | undefined, fallbackSt
       pattern = { type: 'daily', interval };
       break;
     case 'weekly': {
-      const first = weekdayOf(p.firstDayOfWeek);
+      // The week's first day only decides which weeks count when the series skips weeks; Graph
+      // always names one (usually Sunday) and SuperOffice none, so for a plain weekly series it is
+      // left out, else every series would differ between the sides and be rewritten on each edit.
+      const first = interval > 1 ? weekdayOf(p.firstDayOfWeek) : undefined;
       pattern = { type: 'weekly', interval, daysOfWeek: days.length ? days : [DAYS[dayIndex(startDate)]![0]], ...(first ? { firstDayOfWeek: first } : {}) };
       break;
     }

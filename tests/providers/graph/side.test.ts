@@ -178,7 +178,7 @@ test('a series with a moved and a cancelled occurrence is written, read back, ch
     title: 'Weekly sync',
     timing: timed('2026-06-01T07:00:00.000Z', '2026-06-01T07:30:00.000Z'),
     recurrence: {
-      pattern: { type: 'weekly', interval: 1, daysOfWeek: ['mo'], firstDayOfWeek: 'mo' },
+      pattern: { type: 'weekly', interval: 1, daysOfWeek: ['mo'] },
       range: { type: 'count', startDate: '2026-06-01', count: 6 },
       exceptions: [
         { kind: 'changed', originalStart: '2026-06-08T07:00:00.000Z', changes: { timing: timed('2026-06-09T11:00:00.000Z', '2026-06-09T11:30:00.000Z'), location: 'Room 9' } },
