@@ -45,6 +45,10 @@ export interface Sandbox {
 export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> {
   const ca = await loadOrCreateCa(opts.dataDir);
   const so = await startSuperOfficeSimulator({ ca, appUrl: opts.publicUrl, dataDir: opts.dataDir, allowHttpWebhooks: true, seedDemoAppointments: true });
+  // The demo diary is laid out in the server's local time (sandbox/demo.ts); the simulated tenant
+  // keeps its wall times in that zone too.
+  const demoZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  so.api.setBaseTimeZone(DEMO_CTX, demoZone);
   const ms = await startMicrosoftSimulator({ ca, dataDir: opts.dataDir, allowHttpNotifications: true });
   opts.log.info({ superoffice: so.url, microsoft: ms.loginUrl, caDir: `${opts.dataDir}/sandbox-ca` }, 'sandbox simulators started');
   const router = sandboxRouter({
@@ -70,7 +74,12 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     superofficeSimulator: so,
     microsoft: { clientId: ms.app.clientId, clientSecret: ms.app.clientSecret, loginUrl: ms.loginUrl, graphUrl: ms.graphUrl },
     microsoftSimulator: ms,
-    installDemoTenant: (db, deps, fetchFn) => installDemoTenant(db, deps, so, fetchFn),
+    installDemoTenant: async (db, deps, fetchFn) => {
+      const installed = await installDemoTenant(db, deps, so, fetchFn);
+      // What SuperOffice knows as the tenant's base zone, the app keeps on the tenant.
+      await db('tenants').where({ context_identifier: DEMO_CTX }).update({ time_zone: demoZone });
+      return installed;
+    },
     installDemoMicrosoft: (deps) => installDemoMicrosoft(deps, so),
     forgetDemoSyncState,
     close: async () => {

@@ -35,7 +35,13 @@ export function appTasks(deps: AppTaskDeps): Record<string, TaskHandler> {
     calendars: deps.calendars,
     superofficeOptions: (t) => {
       const d = directories(t.who);
-      return { people: () => d.people(), tasks: () => d.tasks(), findPeople: (emails) => d.findByEmails(emails) };
+      return {
+        people: () => d.people(),
+        tasks: () => d.tasks(),
+        findPeople: (emails) => d.findByEmails(emails),
+        // SuperOffice's wall times are in the tenant's base zone; unknown, the side assumes Europe/Oslo.
+        ...(t.row.time_zone ? { timeZone: t.row.time_zone } : {}),
+      };
     },
   });
   return {

@@ -20,14 +20,14 @@ const SUSPENDED_RECHECK_MS = 15 * 60_000;
 export const NOT_INSTALLED = ['uninstalled', 'revoked'];
 
 export interface TenantForWork {
-  row: { id: string; context_identifier: string; installed_at: Date | null; created_at: Date };
+  row: { id: string; context_identifier: string; installed_at: Date | null; created_at: Date; time_zone: string | null };
   who: SystemUserTenant;
 }
 
 export async function loadTenantForWork(db: Db, keyring: Keyring, tenantId: string, ctx: TaskContext, task: string): Promise<TenantForWork | undefined> {
   const row = await db('tenants')
     .where({ id: tenantId })
-    .first('id', 'context_identifier', 'installation_state', 'tenant_state', 'serial', 'installed_at', 'created_at');
+    .first('id', 'context_identifier', 'installation_state', 'tenant_state', 'serial', 'installed_at', 'created_at', 'time_zone');
   if (!row || NOT_INSTALLED.includes(row.installation_state as string)) {
     ctx.log.info({ tenantId }, `${task}: tenant not installed; nothing to do`);
     return undefined;
