@@ -103,8 +103,11 @@ test('a delete in SuperOffice deletes the calendar copy (the webhook names it) a
   const row = await h.t.db('synced_items').where({ tenant_id: h.tenantId, ext_id: item.id }).first('so_id', 'stable_key');
   h.so.simulator.api.editAsUser(CTX, ADA, { op: 'delete', appointmentId: Number(row.so_id) });
   await eventually('the calendar copy is gone', () => (calItem('Steering group') ? undefined : true));
-  const after = await h.t.db('synced_items').where({ tenant_id: h.tenantId, stable_key: row.stable_key }).first('state', 'tombstone');
-  assert.equal(after.state, 'tombstone');
+  // The copy goes first; the row turns into a tombstone in the transaction right after.
+  const after = await eventually('the tombstone recorded', async () => {
+    const r = await h.t.db('synced_items').where({ tenant_id: h.tenantId, stable_key: row.stable_key }).first('state', 'tombstone');
+    return r?.state === 'tombstone' ? r : undefined;
+  });
   assert.equal(after.tombstone.event.title, 'Steering group');
   const audit = await h.t.db('audit_log').where({ tenant_id: h.tenantId, action: 'delete' }).first('side', 'reason', 'actor');
   assert.deepEqual({ side: audit.side, reason: audit.reason }, { side: 'calendar', reason: 'deleted_in_superoffice' });
