@@ -40,7 +40,7 @@ export interface GraphSubscribeDeps {
   microsoft: Microsoft;
   /** The app's public URL; Graph posts notifications there. */
   publicUrl: string;
-  queue: Pick<Queue, 'enqueue'>;
+  queue: Pick<Queue, 'enqueue' | 'enqueueLinkSync'>;
   now?: () => Date;
 }
 
@@ -118,8 +118,15 @@ async function forget(deps: GraphSubscribeDeps, tenantId: string, linkId: string
   await deleteCredential(deps.db, { tenantId, ownerType: 'link', ownerId: linkId, kind: GRAPH_CLIENT_STATE });
 }
 
-/** The crontab fan-out: links missing a subscription or whose subscription expires within a day. */
-export function createGraphSubscriptionsTask(deps: { db: Db; queue: Pick<Queue, 'enqueue'>; now?: () => Date }): TaskHandler {
+/** A link not synced for this long gets a sync from the fan-out: the poll that catches what push missed. */
+export const POLL_AFTER_MS = 25 * 60_000;
+
+/**
+ * The crontab fan-out: links missing a subscription or whose subscription expires within a day get
+ * one made or renewed, and links that have not synced for POLL_AFTER_MS get a sync (a delta read
+ * that costs one call when nothing changed), so a dropped notification waits at most ~30 minutes.
+ */
+export function createGraphSubscriptionsTask(deps: { db: Db; queue: Pick<Queue, 'enqueue' | 'enqueueLinkSync'>; now?: () => Date }): TaskHandler {
   const now = deps.now ?? (() => new Date());
   return async (_payload, ctx) => {
     const soon = new Date(now().getTime() + RENEW_BEFORE_MS);
@@ -134,5 +141,13 @@ export function createGraphSubscriptionsTask(deps: { db: Db; queue: Pick<Queue, 
       await deps.queue.enqueue(GRAPH_SUBSCRIBE_TASK, { tenantId: r.tenant_id, linkId: r.id }, { jobKey: `${GRAPH_SUBSCRIBE_TASK}:${r.id}`, queueName: `graph-sub:${r.id}` });
     }
     if (rows.length) ctx.log.info({ links: rows.length }, 'graph-subscriptions: subscriptions to make or renew queued');
+    const stale: Array<{ tenant_id: string; id: string }> = await deps.db('links')
+      .join('profiles', 'profiles.id', 'links.profile_id')
+      .where('profiles.calendar_system', 'graph')
+      .whereIn('links.state', ['active', 'error'])
+      .where((q) => q.whereNull('links.last_sync_at').orWhere('links.last_sync_at', '<', new Date(now().getTime() - POLL_AFTER_MS)))
+      .select('links.tenant_id', 'links.id');
+    for (const r of stale) await deps.queue.enqueueLinkSync(r.tenant_id, r.id, { reason: 'poll' });
+    if (stale.length) ctx.log.info({ links: stale.length }, 'graph-subscriptions: links polled');
   };
 }

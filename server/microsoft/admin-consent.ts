@@ -94,6 +94,8 @@ export async function completeAdminConsent(
     throw new ConsentError('verify_failed', problem);
   }
   await saveConnection(deps.db, tenantId, profileId, { mode: 'application', entraTenantId, consentedAt, verifiedAt: new Date().toISOString(), directoryUsers: users });
+  // Links that stopped because consent was withdrawn can go on now: the consent was theirs too.
+  await deps.db('links').where({ tenant_id: tenantId, profile_id: profileId, state: 'needs_reconnect' }).update({ state: 'active', last_error: null, updated_at: deps.db.fn.now() });
   await deps.db('audit_log').insert({ tenant_id: tenantId, actor: 'admin:microsoft-consent', action: 'graph_admin_consent', reason: `Entra tenant ${entraTenantId}, ${users} directory users` });
   return { tenantId, profileId, entraTenantId, users };
 }
