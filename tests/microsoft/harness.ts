@@ -12,6 +12,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { createDb, type Db } from '../../server/db/knex.ts';
 import { startAppProcess, type AppProcess } from '../helpers/app-process.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import type { RequestCounts } from '../../sandbox/microsoft/graph/request-log.ts';
 
 export const CTX = 'Cust12345';
 
@@ -66,13 +67,8 @@ export interface LinkRow {
   profile_id: string;
 }
 
-export interface RequestCounts {
-  total: number;
-  batchMembers: number;
-  byEndpoint: Record<string, number>;
-  byMailbox: Record<string, number>;
-  byStatus: Record<string, number>;
-}
+/** The simulator's own shape of its request counts, as its control API answers them. */
+export type { RequestCounts };
 
 /** One Graph request as the simulator logged it. */
 export interface RequestRecord {
