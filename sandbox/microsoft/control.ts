@@ -70,6 +70,8 @@ export interface MicrosoftControl {
   requestCounts(): RequestCounts;
   recentRequests(): RequestRecord[];
   resetRequestCounts(): void;
+  /** Called after every change to any mailbox, whoever made it (the app through Graph, or editAsUser); the benchmark times propagation by it. */
+  onMailboxChange(fn: (c: { user: string; eventId: string; changeType: 'created' | 'updated' | 'deleted' }) => void): void;
 }
 
 function userId(dir: Directory, ref: string): string {
@@ -164,6 +166,9 @@ export function microsoftControl(dir: Directory, graph: GraphService, loginFault
     resetRequestCounts() {
       pipeline.log.reset();
       pipeline.throttle.reset();
+    },
+    onMailboxChange(fn) {
+      mailboxes.onChange((c) => fn({ user: c.user.userPrincipalName, eventId: c.eventId, changeType: c.changeType }));
     },
   };
 }

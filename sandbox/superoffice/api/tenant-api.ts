@@ -56,6 +56,11 @@ export interface TenantApiControl {
   setBaseTimeZone(ctx: string, zone: string): void;
   /** Resolves when no webhook delivery is in flight or waiting to retry. */
   idle(): Promise<void>;
+  /** Tenant API requests so far (every tenant), in all and by endpoint (`GET /Appointment/:id`); for the benchmark's call counts. */
+  requestCounts(): { total: number; byEndpoint: Record<string, number> };
+  resetRequestCounts(): void;
+  /** Called after every appointment change, whoever made it (an API client or editAsUser); the benchmark times propagation by it. */
+  onAppointmentChange(fn: (ctx: string, c: { kind: 'created' | 'changed' | 'deleted'; appointmentId: number; associateId: number }) => void): void;
   /** Stops the dispatcher (pending deliveries are dropped). */
   close(): Promise<void>;
 }
@@ -70,11 +75,25 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
     ca: deps.webhookDelivery?.ca,
     now,
   });
+  const changeListeners: Parameters<TenantApiControl['onAppointmentChange']>[0][] = [];
   const appointments = new Appointments(store, now, (ctx, changes) => {
     for (const c of changes) dispatcher.publish(ctx, activityEvent(ctx, c, now()));
+    for (const c of changes) {
+      const row = (c.after ?? c.before)!;
+      for (const fn of changeListeners) fn(ctx, { kind: c.kind, appointmentId: row.appointmentId, associateId: row.associateId });
+    }
   });
   const api: ApiContext = { deps, store, appointments, dispatcher, now, allowHttp: deps.webhookDelivery?.allowHttp ?? false };
 
+  let requestTotal = 0;
+  const requestsByEndpoint = new Map<string, number>();
+  const count: RequestHandler = (req, _res, next) => {
+    // Ids in the path are one endpoint: /Appointment/123 and /Appointment/456 count together.
+    const endpoint = `${req.method} ${req.path.replace(/\/\d+(?=\/|$)/g, '/:id')}`;
+    requestTotal++;
+    requestsByEndpoint.set(endpoint, (requestsByEndpoint.get(endpoint) ?? 0) + 1);
+    next();
+  };
   const faults: RequestHandler = async (req, res, next) => {
     const ctx = (req.params as { ctx?: string }).ctx;
     if (!ctx) return next();
@@ -102,7 +121,7 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
   };
 
   const router = express.Router({ mergeParams: true });
-  router.use(faults, deps.authenticate, sameTenant);
+  router.use(count, faults, deps.authenticate, sameTenant);
   router.use(express.json({ limit: '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
   mountAppointments(router, api);
   mountArchive(router, api);
@@ -147,6 +166,12 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
       store.tenant(ctx).baseZone = zone;
     },
     idle: () => dispatcher.idle(),
+    requestCounts: () => ({ total: requestTotal, byEndpoint: Object.fromEntries(requestsByEndpoint) }),
+    resetRequestCounts() {
+      requestTotal = 0;
+      requestsByEndpoint.clear();
+    },
+    onAppointmentChange: (fn) => void changeListeners.push(fn),
     close: () => dispatcher.close(),
   };
   return { router, control };
