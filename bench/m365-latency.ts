@@ -12,9 +12,10 @@
 //   - API calls (Graph HTTP requests, a $batch counting one, + SuperOffice tenant API requests) per
 //     propagated change, echoes and stamps included, against the minimum of 2 (one read, one write);
 //   - idle traffic of the linked users per 10 minutes (see bench/m365-idle.ts for how it is put
-//     together), which should be subscription renewals and reconciliation only.
+//     together), which should be subscription renewals and reconciliation (SuperOffice's
+//     reconcile round and the Microsoft 365 poll) only.
 // Exits 1 when a figure is over its limit.
-import { RECONCILE_ALL_TASK } from '../server/jobs/reconcile-all.ts';
+import { RECONCILE_ALL_TASK, RECONCILE_INTERVAL_MINUTES } from '../server/jobs/reconcile-all.ts';
 import { limits, percentile } from './limits.ts';
 import { measureIdle } from './m365-idle.ts';
 import { startRig } from './m365-rig.ts';
@@ -50,11 +51,14 @@ try {
       `(${changes / 2} each way) at ${RATE}/s, ${LATENCY_MS} ms per request, app worker concurrency ${CONCURRENCY}, on ${rig.server}`,
   );
 
-  const idle = await measureIdle(rig, { quietS: QUIET_S, renewSample: Math.min(100, USERS) });
-  const idleTotal = idle.unprompted + idle.reconciliation + idle.renewals;
-  line(`idle: requests per 10 min, ${USERS} users`, `${idleTotal.toFixed(1)}: reconciliation ${idle.reconciliation.toFixed(1)} (${roundSummary(idle.reconcileRound.byEndpoint)}), renewals ${idle.renewals.toFixed(1)} (${idle.requestsPerRenewal.toFixed(2)} per renewal, each every ${idle.renewalPeriodHours.toFixed(1)} h), unprompted ${idle.unprompted.toFixed(1)}`);
-  if (idle.unprompted > 0) line('  unprompted requests seen', roundSummary(idle.unpromptedEndpoints));
-  out.report('idle: requests not renewal/reconcile, per 10 min', idle.unprompted, 'req', 0);
+  const idle = await measureIdle(rig, { quietS: QUIET_S, sample: Math.min(100, USERS) });
+  const idleTotal = idle.unprompted + idle.reconciliation + idle.renewals + idle.polls;
+  line(`idle: requests per 10 min, ${USERS} users`, `${idleTotal.toFixed(0)} in all:`);
+  line('  Microsoft 365 poll', `${idle.polls.toFixed(1)}: every link every ${idle.pollPeriodMinutes} min, ${idle.requestsPerPoll.toFixed(2)} requests each (${perLink(idle.pollEndpoints)})`);
+  line('  SuperOffice reconciliation', `${idle.reconciliation.toFixed(1)}: ${roundSummary(idle.reconcileRound.byEndpoint)} per ${RECONCILE_INTERVAL_MINUTES}-min round`);
+  line('  subscription renewals', `${idle.renewals.toFixed(1)}: every subscription every ${idle.renewalPeriodHours.toFixed(1)} h, ${idle.requestsPerRenewal.toFixed(2)} requests each`);
+  line('  unprompted', `${idle.unprompted.toFixed(1)}${idle.unprompted > 0 ? `: ${roundSummary(idle.unpromptedEndpoints)} in ${QUIET_S} s` : ''}`);
+  out.report('idle: requests not renewal/reconcile/poll, 10 min', idle.unprompted, 'req', 0);
 
   await rig.drained();
   rig.resetTally();
@@ -112,6 +116,10 @@ try {
   await rig.close();
 }
 process.exit(out.failed ? 1 : 0);
+
+function perLink(byEndpoint: Record<string, number>): string {
+  return Object.entries(byEndpoint).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+}
 
 function roundSummary(byEndpoint: Record<string, number>): string {
   const parts = Object.entries(byEndpoint).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`);
