@@ -7,6 +7,7 @@ import express, { Router } from 'express';
 import { randomUUID } from 'node:crypto';
 import { loadCredential } from '../db/credentials.ts';
 import { recordInboundEvent } from '../db/inbound-events.ts';
+import type { Knex } from 'knex';
 import type { Db } from '../db/knex.ts';
 import { addSyncHint } from '../db/sync-hints.ts';
 import { GRAPH_SUBSCRIBE_TASK, LIFECYCLE_PATH, NOTIFICATIONS_PATH } from '../jobs/graph-subscribe.ts';
@@ -26,6 +27,20 @@ interface Owner {
   tenantId: string;
   linkId: string;
   clientState: string;
+}
+
+/**
+ * Whether a change notification only announces the version we already hold: the echo of our own
+ * write (its reply gave us that changeKey and we stored it). Skipping it saves a whole run per
+ * change made in SuperOffice. Anything else runs: a deletion, an unknown item, a row whose last
+ * action failed, a series (its version also covers its exceptions, so it never equals a changeKey).
+ */
+async function isOwnEcho(trx: Knex.Transaction, o: { tenantId: string; linkId: string }, c: { changeType: string; resourceId?: string; changeKey?: string }): Promise<boolean> {
+  if (c.changeType === 'deleted' || !c.resourceId || !c.changeKey) return false;
+  const row = await trx('synced_items')
+    .where({ tenant_id: o.tenantId, link_id: o.linkId, ext_id: c.resourceId, ext_version: c.changeKey, state: 'active', dirty: false })
+    .first('id');
+  return row !== undefined;
 }
 
 export function graphNotificationsRouter(deps: GraphNotificationDeps): Router {
@@ -68,12 +83,17 @@ export function graphNotificationsRouter(deps: GraphNotificationDeps): Router {
         throw err;
       }
       if (parsed.rejected.length) req.log.warn({ rejected: parsed.rejected }, 'graph notifications: entries refused (unknown subscription or wrong clientState)');
+      let echoes = 0;
       await deps.db.transaction(async (trx) => {
         for (const c of kind === 'changes' ? parsed.changes : []) {
           const o = known.get(c.subscriptionId)!;
           // Graph gives notifications no id to deduplicate by; a repeat only adds a hint and a
           // debounced run that finds nothing new.
           await recordInboundEvent(trx, { tenantId: o.tenantId, source: 'graph', eventId: randomUUID(), eventType: c.changeType, payload: { subscriptionId: c.subscriptionId, resource: c.resource } });
+          if (await isOwnEcho(trx, o, c)) {
+            echoes += 1;
+            continue;
+          }
           if (c.resourceId) await addSyncHint(trx, { tenantId: o.tenantId, linkId: o.linkId, side: 'calendar', itemId: c.resourceId });
           await deps.queue.enqueueLinkSync(o.tenantId, o.linkId, { reason: `graph:${c.changeType}`, trx });
         }
@@ -92,7 +112,7 @@ export function graphNotificationsRouter(deps: GraphNotificationDeps): Router {
         }
         await trx('graph_subscriptions').whereIn('subscription_id', parsed.subscriptionIds).update({ last_notification_at: trx.fn.now() });
       });
-      req.log.info({ changes: parsed.changes.length, lifecycle: parsed.lifecycle.length, rejected: parsed.rejected.length }, 'graph notifications accepted');
+      req.log.info({ changes: parsed.changes.length, echoes, lifecycle: parsed.lifecycle.length, rejected: parsed.rejected.length }, 'graph notifications accepted');
       res.status(202).end();
     });
   }

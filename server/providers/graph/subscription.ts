@@ -99,7 +99,7 @@ const notificationSchema = z.object({
   tenantId: z.string().max(100).optional(),
   changeType: z.string().max(100).optional(),
   resource: z.string().max(2000).optional(),
-  resourceData: z.object({ id: z.string().max(1000).optional() }).passthrough().optional(),
+  resourceData: z.object({ id: z.string().max(1000).optional(), '@odata.etag': z.string().max(1000).optional() }).passthrough().optional(),
   lifecycleEvent: z.string().max(100).optional(),
 });
 
@@ -114,7 +114,7 @@ export type LifecycleEvent = 'reauthorizationRequired' | 'subscriptionRemoved' |
 
 export interface ParsedNotifications {
   /** Resource changes, from subscriptions whose clientState matched. */
-  changes: Array<{ subscriptionId: string; changeType: ChangeType; resource: string; userId?: string; resourceId?: string; tenantId?: string }>;
+  changes: Array<{ subscriptionId: string; changeType: ChangeType; resource: string; userId?: string; resourceId?: string; changeKey?: string; tenantId?: string }>;
   /** Lifecycle events, from subscriptions whose clientState matched. */
   lifecycle: Array<{ subscriptionId: string; event: LifecycleEvent; tenantId?: string }>;
   /** Subscriptions with accepted entries, each once. */
@@ -160,9 +160,11 @@ export function parseNotifications(body: unknown, expectedClientStates: Readonly
       // `Users/{userId}/Events/{eventId}`, in whatever case Graph writes it.
       const m = /^\/?users\/([^/]+)\/(?:calendars\/[^/]+\/)?events\/([^/?]+)/i.exec(n.resource);
       const resourceId = n.resourceData?.id ?? (m ? decodeURIComponent(m[2]!) : undefined);
+      // `W/"<changeKey>"`: the event's version after the change, which tells the echo of our own write.
+      const changeKey = /^W\/"(.+)"$/.exec(n.resourceData?.['@odata.etag'] ?? '')?.[1];
       out.changes.push({
         subscriptionId: n.subscriptionId, changeType: n.changeType as ChangeType, resource: n.resource,
-        ...(m ? { userId: decodeURIComponent(m[1]!) } : {}), ...(resourceId ? { resourceId } : {}), ...tenant,
+        ...(m ? { userId: decodeURIComponent(m[1]!) } : {}), ...(resourceId ? { resourceId } : {}), ...(changeKey ? { changeKey } : {}), ...tenant,
       });
     } else {
       out.rejected.push({ subscriptionId: n.subscriptionId, reason: 'unknown_change' });
