@@ -6,6 +6,7 @@
 // is two queries whose results are merged here. Each scan pages by primary key (keyset, not page
 // numbers): rows that change while we read would shift offset pages and skip others.
 import { ArchiveAgent, type ArchiveListItem } from '@superoffice/webapi';
+import { cell, dateCell } from '../providers/superoffice/client.ts';
 import type { AgentFactory } from './api-client.ts';
 
 export interface ChangedAppointment {
@@ -27,33 +28,17 @@ function archiveTime(d: Date): string {
   return d.toISOString().replace(/Z$/, '');
 }
 
-function cell(item: ArchiveListItem, name: string): string | undefined {
-  const data = (item.columnData ?? {}) as Record<string, unknown>;
-  // The SDK may or may not re-case dictionary keys; match column names case-insensitively.
-  const key = Object.keys(data).find((k) => k.toLowerCase() === name.toLowerCase());
-  const c = key === undefined ? undefined : (data[key] as { displayValue?: unknown; DisplayValue?: unknown } | undefined);
-  const v = c?.displayValue ?? c?.DisplayValue;
-  return typeof v === 'string' ? v : undefined;
-}
-
 /** "[I:63]" → 63. */
 function intValue(v: string | undefined): number | undefined {
   const m = v && /^\[I:(-?\d+)\]$/.exec(v);
   return m ? Number(m[1]) : undefined;
 }
 
-/** "[DT:MM/dd/yyyy HH:mm:ss.fffffff]" (UTC for these columns) → Date; year 1 means never. */
-function dateValue(v: string | undefined): Date | undefined {
-  const m = v && /^\[DT:(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\]$/.exec(v);
-  if (!m || m[3] === '0001') return undefined;
-  return new Date(Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6])));
-}
-
 function toChange(item: ArchiveListItem): ChangedAppointment {
   const id = item.primaryKey ?? intValue(cell(item, 'appointmentId'));
   if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error('FindAppointment returned a row without a primary key');
-  const updated = dateValue(cell(item, 'updatedDate'));
-  const registered = dateValue(cell(item, 'registeredDate'));
+  const updated = dateCell(item, 'updatedDate');
+  const registered = dateCell(item, 'registeredDate');
   return { appointmentId: id, associateId: intValue(cell(item, 'associateId')), updated: updated ?? registered };
 }
 

@@ -35,6 +35,8 @@ export interface ArchiveRow {
   appointmentId: number;
   recurrenceRuleId: number;
   rawType: number;
+  /** Last change (UpdatedDate, else RegisteredDate), ISO, second precision; undefined when not given. */
+  changed: string | undefined;
 }
 
 const TABLE = 'appointment';
@@ -136,6 +138,13 @@ export function intCell(item: ArchiveListItem, name: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** "[DT:MM/dd/yyyy HH:mm:ss.fffffff]" (UTC for registeredDate/updatedDate) -> Date; year 1 means never. */
+export function dateCell(item: ArchiveListItem, name: string): Date | undefined {
+  const m = /^\[DT:(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\]$/.exec(cell(item, name) ?? '');
+  if (!m || m[3] === '0001') return undefined;
+  return new Date(Date.UTC(Number(m[3]), Number(m[1]) - 1, Number(m[2]), Number(m[4]), Number(m[5]), Number(m[6])));
+}
+
 export class SuperOfficeAppointments {
   private readonly pageSize: number;
 
@@ -231,13 +240,14 @@ export class SuperOfficeAppointments {
       const where = `${restriction} and appointmentId > ${after}`;
       const items = await this.run((agent) =>
         agent(ArchiveAgent).getArchiveListByColumns2Async(
-          'FindAppointment', 'appointmentId,recurrenceRuleId,rawType', 'appointmentId asc', where, 'appointment', 0, this.pageSize, this.options(),
+          'FindAppointment', 'appointmentId,recurrenceRuleId,rawType,updatedDate,registeredDate', 'appointmentId asc', where, 'appointment', 0, this.pageSize, this.options(),
         ),
       );
       const page = (items ?? []).map((i) => ({
         appointmentId: i.primaryKey ?? intCell(i, 'appointmentId'),
         recurrenceRuleId: intCell(i, 'recurrenceRuleId'),
         rawType: intCell(i, 'rawType'),
+        changed: (dateCell(i, 'updatedDate') ?? dateCell(i, 'registeredDate'))?.toISOString(),
       }));
       out.push(...page);
       if (page.length < this.pageSize) return out;

@@ -13,7 +13,7 @@ import { CursorExpired, NotFound, PreconditionFailed } from '../../sync/errors.t
 import type { CalendarSide, ChangePage, SideItem } from '../../sync/side.ts';
 import type { SuperOfficeApi } from '../../superoffice/api-client.ts';
 import type { SystemUserTenant } from '../../superoffice/system-user.ts';
-import { SuperOfficeAppointments, type ForeignKeyOwner } from './client.ts';
+import { SuperOfficeAppointments, type ArchiveRow, type ForeignKeyOwner } from './client.ts';
 import { ItemReader, STABLE_KEY, bounded, lastChange, type LoadedItem } from './items.ts';
 import { DEFAULT_NO_END_HORIZON_DAYS, entityToEvent, eventToEntity, zoneOf, type MappingOptions, type SuperOfficePerson, type TaskType } from './mapping.ts';
 import { SeriesWriter } from './series-writes.ts';
@@ -60,7 +60,19 @@ interface Cursor {
   s: string;
   /** When the cursor was made. */
   m: string;
+  /**
+   * Appointments the last read loaded, by id, with the last-change stamp they had: the overlap
+   * lists them again, and an unchanged stamp means there is nothing new to load.
+   */
+  k?: Record<string, string>;
 }
+
+/**
+ * How much older than the read a stamp must be to be trusted as "unchanged since": UpdatedDate has
+ * one-second precision, so a second save within the second the read saw would keep the stamp; the
+ * margin also covers some clock skew between SuperOffice and us. A webhook's hint is re-read anyway.
+ */
+const STAMP_SETTLE_MS = 5000;
 
 /** A list given as such, or loaded once; a failed load is tried again on the next call. */
 function loadedOnce<T>(source: readonly T[] | (() => Promise<readonly T[]>) | undefined): () => Promise<readonly T[] | undefined> {
@@ -211,8 +223,22 @@ export function createSuperOfficeSide(opts: SuperOfficeSideOptions): CalendarSid
           ...(await client.archive(`${owner} and updatedDate afterTime '${since}'`)),
         ];
       }
-      const changes = await itemsFor(rows);
-      const next: Cursor = { v: 1, a: A, s: new Date(started.getTime() - overlapMs).toISOString(), m: cursor === null ? started.toISOString() : decode(cursor).m };
+      const seen = cursor === null ? {} : (decode(cursor).k ?? {});
+      // A series is loaded whole by its rule: its rows' stamps say nothing about the others.
+      const unchanged = (r: ArchiveRow) => r.recurrenceRuleId === 0 && r.changed !== undefined && seen[r.appointmentId] === r.changed;
+      const changes = await itemsFor(rows.filter((r) => !unchanged(r)));
+      const since = started.getTime() - overlapMs;
+      const k: Record<string, string> = {};
+      for (const r of rows) {
+        if (r.recurrenceRuleId !== 0 || r.changed === undefined) continue;
+        const t = Date.parse(r.changed);
+        // Only what the next read will list again, and only settled stamps.
+        if (t > since && t < started.getTime() - STAMP_SETTLE_MS) k[r.appointmentId] = r.changed;
+      }
+      const next: Cursor = {
+        v: 1, a: A, s: new Date(since).toISOString(), m: cursor === null ? started.toISOString() : decode(cursor).m,
+        ...(Object.keys(k).length ? { k } : {}),
+      };
       return { changes, nextCursor: encode(next), complete: true };
     },
 

@@ -107,6 +107,27 @@ test('a delta read lists what changed since the cursor; a stale or foreign curso
   await assert.rejects(later.listChanges(full.nextCursor), CursorExpired, 'a day-old cursor sends the engine back to a full read');
 });
 
+test('a delta read does not load again what the overlap lists at an unchanged, settled stamp', async () => {
+  // Ten seconds ahead: every stamp the simulator writes now is settled for this side.
+  const side = h.side({ now: () => new Date(Date.now() + 10_000) });
+  const settled = userCreate(ADA, { StartDate: '2026-04-06T09:00:00Z', EndDate: '2026-04-06T10:00:00Z', Title: 'Settled' });
+  const edited = userCreate(ADA, { StartDate: '2026-04-07T09:00:00Z', EndDate: '2026-04-07T10:00:00Z', Title: 'Edited later' });
+  const full = await read(null, side);
+  assert.ok(full.byId.has(String(settled)) && full.byId.has(String(edited)));
+  const again = await read(full.page.nextCursor, side);
+  assert.ok(!again.byId.has(String(settled)) && !again.byId.has(String(edited)), 'both are within the overlap, unchanged');
+  // A later second: UpdatedDate moves, so the stamp differs.
+  await new Promise((r) => setTimeout(r, 1100));
+  h.so.simulator.api.editAsUser(CTX, ADA, { op: 'update', appointmentId: edited, changes: { Title: 'Edited, again' } });
+  const third = await read(again.page.nextCursor, side);
+  assert.equal((third.byId.get(String(edited)) as SideItem | undefined)?.event.title, 'Edited, again');
+  assert.ok(!third.byId.has(String(settled)));
+  // Without the settled margin (the side's clock is the simulator's), the overlap is read again.
+  const plain = h.side();
+  const first = await read(null, plain);
+  assert.ok((await read(first.page.nextCursor, plain)).byId.has(String(edited)));
+});
+
 test('create puts the appointment in the owner\'s diary, stamps the stable key, and findByStableKey finds it', async () => {
   const side = h.side();
   const written = event({ stableKey: 'tenant-1:link-1:item-1' });
