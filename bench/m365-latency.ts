@@ -7,7 +7,7 @@
 // Prints, each next to its limit:
 //   - propagation time, change on one side -> the app's write landing on the other, p50 and p99 per
 //     direction, as a ratio to the floor: the round trips no implementation can avoid (webhook or
-//     notification delivery + one read + one write = 3 x latency). The 1 s link-sync debounce is
+//     notification delivery + one read + one write = 3 x latency). The link-sync debounce is
 //     not a round trip and so not in the floor; its share is printed beside it;
 //   - API calls (Graph HTTP requests, a $batch counting one, + SuperOffice tenant API requests) per
 //     propagated change, echoes and stamps included, against the minimum of 2 (one read, one write);
@@ -16,6 +16,7 @@
 //     reconcile round and the Microsoft 365 poll) only.
 // Exits 1 when a figure is over its limit.
 import { RECONCILE_ALL_TASK, RECONCILE_INTERVAL_MINUTES } from '../server/jobs/reconcile-all.ts';
+import { LINK_SYNC_DEBOUNCE_MS } from '../server/jobs/queue.ts';
 import { limits, percentile } from './limits.ts';
 import { measureIdle } from './m365-idle.ts';
 import { startRig } from './m365-rig.ts';
@@ -30,8 +31,8 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LIMITS = { p50Ratio: 1.5, p99Ratio: 3, callsRatio: 1.2 };
 /** Per change: one read of the changed side, one write to the other. */
 const MIN_CALLS = 2;
-/** The queue's link-sync debounce (createQueue's linkSyncDebounceMs default, server/jobs/queue.ts). */
-const DEBOUNCE_MS = 1000;
+/** The queue's link-sync debounce. */
+const DEBOUNCE_MS = LINK_SYNC_DEBOUNCE_MS;
 
 const out = limits();
 const mb = (b: number) => b / 1_048_576;

@@ -44,6 +44,17 @@ const QUEUE_SCHEMA_REVISION = Math.max(...Object.keys(graphileMigrations).map((f
 export const linkQueueName = (linkId: string) => `link:${linkId}`;
 const linkJobKey = (linkId: string) => `${SYNC_LINK_TASK}:${linkId}`;
 
+/** When the pending sync of each link (if any) is due: its job's run_at, by link id. */
+export async function linkSyncsDue(db: Knex, linkIds: readonly string[]): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>();
+  if (linkIds.length === 0) return out;
+  const rows: Array<{ key: string; run_at: Date }> = await db(`${QUEUE_SCHEMA}.jobs`)
+    .whereIn('key', linkIds.map(linkJobKey))
+    .select('key', 'run_at');
+  for (const r of rows) out.set(r.key.slice(SYNC_LINK_TASK.length + 1), r.run_at);
+  return out;
+}
+
 /**
  * A failing link sync is retried with graphile-worker's backoff (e^attempt seconds, capped at
  * e^10 ≈ 6 h): 12 attempts give up after about a day, when the link needs a person anyway.
@@ -78,11 +89,11 @@ export interface QueueOptions {
   db?: Db;
   /** Task handlers by name, added to (or replacing) the built-in ones. */
   tasks?: Record<string, TaskHandler>;
-  /** How long a link sync waits for more triggers before it runs (default 1000 ms). */
+  /** How long a link sync waits for more triggers before it runs (default LINK_SYNC_DEBOUNCE_MS). */
   linkSyncDebounceMs?: number;
   /** RetryLaterError deferrals in a row before the job counts as failed instead (default 20). */
   maxDeferrals?: number;
-  /** How often idle workers look for due jobs that no notification announced (default 1000 ms). */
+  /** How often idle workers look for due jobs that no notification announced (default QUEUE_POLL_INTERVAL_MS). */
   pollIntervalMs?: number;
   recovery?: Partial<RecoveryTimings>;
   /** graphile-worker crontab lines (periodic jobs); every worker node runs the same schedule and
@@ -186,11 +197,31 @@ function runningJob(): RunningJob {
 const HAND_BACK_SETTLE_MS = 2000;
 
 // Unref'd: a pending shutdown deadline must not keep a finished process alive.
+/**
+ * A burst of triggers for one link (a SuperOffice save fires several webhooks within milliseconds)
+ * becomes one run if it falls within this; every change waits this long, so it is kept short.
+ */
+export const LINK_SYNC_DEBOUNCE_MS = 300;
+/**
+ * While triggers for a link keep coming (the previous one less than this ago), the next run waits
+ * this long instead: a burst spread over a second (a series saved row by row) still becomes one or
+ * two runs, and a single change still goes out after LINK_SYNC_DEBOUNCE_MS.
+ */
+export const LINK_SYNC_BURST_DEBOUNCE_MS = 1000;
+/**
+ * A debounced run is a future job, which no NOTIFY announces: workers find it by polling, so the
+ * interval adds up to its length to every propagation. One cheap query per interval per node.
+ */
+export const QUEUE_POLL_INTERVAL_MS = 250;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export function createQueue(opts: QueueOptions): Queue {
   const { log } = opts;
-  const debounceMs = opts.linkSyncDebounceMs ?? 1000;
+  const debounceMs = opts.linkSyncDebounceMs ?? LINK_SYNC_DEBOUNCE_MS;
+  const burstDebounceMs = Math.max(debounceMs, LINK_SYNC_BURST_DEBOUNCE_MS);
+  /** When this process last asked for each link's sync (burst detection; pruned as it grows). */
+  const lastLinkRequest = new Map<string, number>();
   const maxDeferrals = opts.maxDeferrals ?? 20;
   const timings = { ...DEFAULT_RECOVERY_TIMINGS, ...opts.recovery };
   const gLogger = graphileLogger(log);
@@ -340,7 +371,7 @@ export function createQueue(opts: QueueOptions): Queue {
         pgPool: pool,
         schema: QUEUE_SCHEMA,
         concurrency: opts.concurrency,
-        pollInterval: opts.pollIntervalMs ?? 1000,
+        pollInterval: opts.pollIntervalMs ?? QUEUE_POLL_INTERVAL_MS,
         // The app owns SIGTERM/SIGINT and calls stop(); graphile-worker's handlers would race it.
         noHandleSignals: true,
         logger: gLogger,
@@ -366,6 +397,11 @@ export function createQueue(opts: QueueOptions): Queue {
     },
 
     async enqueueLinkSync(tenantId, linkId, o = {}) {
+      const at = Date.now();
+      const previous = lastLinkRequest.get(linkId);
+      lastLinkRequest.set(linkId, at);
+      if (lastLinkRequest.size > 10_000) for (const [id, t] of lastLinkRequest) if (at - t > burstDebounceMs) lastLinkRequest.delete(id);
+      const debounce = previous !== undefined && at - previous < burstDebounceMs ? burstDebounceMs : debounceMs;
       // A short debounce turns a burst of triggers (one save in SuperOffice fires several webhooks)
       // into one run. 'preserve_run_at': a new request for a link that already has a run pending
       // keeps that run's time, so the burst cannot keep postponing it, and a pending Retry-After
@@ -378,7 +414,7 @@ export function createQueue(opts: QueueOptions): Queue {
           queueName: linkQueueName(linkId),
           jobKey: linkJobKey(linkId),
           jobKeyMode: 'preserve_run_at',
-          delayMs: Math.max(debounceMs, o.delayMs ?? 0),
+          delayMs: Math.max(debounce, o.delayMs ?? 0),
           maxAttempts: LINK_SYNC_MAX_ATTEMPTS,
           trx: o.trx,
         },

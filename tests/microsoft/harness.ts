@@ -222,7 +222,7 @@ export async function startSandbox(): Promise<Sandbox> {
       requestsSince: async (since) => (await call<RequestRecord[]>('GET', `${msControl}/requests/recent`)).filter((r) => r.at >= since),
       eventually,
       async quiet() {
-        // The debounce puts a triggered sync a second out, so a quiet stretch of 1.5 s with nothing
+        // The debounce puts a triggered sync a moment out, so a quiet stretch of 1.5 s with nothing
         // queued at either end and no Graph request in it means the work is done.
         await eventually('the app done with the linked mailboxes', async () => {
           if (await busy()) return undefined;
