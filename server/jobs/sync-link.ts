@@ -85,7 +85,7 @@ export function createSyncLinkTask(deps: SyncLinkDeps): TaskHandler {
       ctx.log.info({ tenantId, linkId }, 'sync-link: no such link for this tenant (removed since?); nothing to do');
       return;
     }
-    if (IDLE_STATES.has(row.state) || row.direction === 'off' || row.enabled === false) {
+    if (IDLE_STATES.has(row.state) || row.enabled === false) {
       ctx.log.info({ tenantId, linkId, state: row.state, direction: row.direction }, 'sync-link: link is idle; skipped');
       return;
     }
@@ -103,6 +103,10 @@ export function createSyncLinkTask(deps: SyncLinkDeps): TaskHandler {
       if (!(err instanceof SettingsInvalid)) throw err;
       await store.stopLink('error', `The sync settings are not valid: ${err.message}`, now());
       ctx.log.error({ tenantId, linkId, problem: err.message }, 'sync-link: invalid settings; link stopped until they are fixed');
+      return;
+    }
+    if (settings.direction === 'off') {
+      ctx.log.info({ tenantId, linkId, state: row.state }, 'sync-link: direction is off for this link; skipped');
       return;
     }
     const t = await loadTenantForWork(db, engine.keyring, tenantId, ctx, SYNC_LINK_TASK);

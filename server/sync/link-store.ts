@@ -14,7 +14,8 @@ export interface StoredRow extends LinkRow {
 
 export interface LinkSyncState {
   state: string;
-  direction: string;
+  /** The administrator's choice for this link; null: as the settings say. */
+  direction: string | null;
   associateId: number;
   mailbox: string;
   settings: unknown;

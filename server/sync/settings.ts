@@ -142,16 +142,16 @@ export class SettingsInvalid extends SyncError {
  * by field, fieldDirections key by key; appointmentTypes is replaced whole (null = all types).
  * Each value may be the parsed JSON, its text, or null/undefined for "nothing set".
  */
-export function resolveSettings(profileJson: unknown, linkOverridesJson: unknown, linkDirection?: Direction): EffectiveSettings {
+export function resolveSettings(profileJson: unknown, linkOverridesJson: unknown, linkDirection?: Direction | null): EffectiveSettings {
   const issues: SettingsIssue[] = [];
   const profile = read(profileSettingsSchema, profileJson, 'profile', issues);
   const overrides = read(userOverridesSchema, linkOverridesJson, 'user overrides', issues);
-  if (linkDirection !== undefined && !direction.safeParse(linkDirection).success) {
+  if (linkDirection != null && !direction.safeParse(linkDirection).success) {
     issues.push({ source: 'link', path: 'direction', message: `not a direction: ${JSON.stringify(linkDirection)}` });
   }
   if (issues.length > 0 || !profile || !overrides) throw new SettingsInvalid(issues);
   const merged = merge(profile, overrides);
-  return linkDirection === undefined ? merged : { ...merged, direction: linkDirection };
+  return linkDirection == null ? merged : { ...merged, direction: linkDirection };
 }
 
 function read<S extends z.ZodType>(schema: S, raw: unknown, source: SettingsIssue['source'], issues: SettingsIssue[]): z.output<S> | null {

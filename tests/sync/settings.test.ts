@@ -69,6 +69,9 @@ test('merge order: defaults <- profile <- user overrides <- link direction', () 
   assert.equal(s.subjectTemplate, '{title}'); // default where nobody set it
   assert.equal(resolveSettings(profile, user, 'off').direction, 'off');
   assert.equal(resolveSettings(profile, { direction: 'two_way' }).direction, 'two_way');
+  // A link row without its own direction (null, as links are created) leaves the settings' one.
+  assert.equal(resolveSettings(profile, user, null).direction, 'to_calendar');
+  assert.equal(resolveSettings(profile, { direction: 'to_superoffice' }, null).direction, 'to_superoffice');
 });
 
 test('a user may set appointmentTypes back to null (all types) over a profile list', () => {
