@@ -9,6 +9,8 @@ import { credentialRefreshTokens } from '../providers/graph/auth.ts';
 import { createGraphClients, type GraphClients, type GraphConnection } from '../providers/graph/client.ts';
 import { listDirectoryUsers, verifyConsent, type DirectoryUser } from '../providers/graph/directory.ts';
 import { createGraphSide } from '../providers/graph/side.ts';
+import { AuthorizationRevoked } from '../sync/errors.ts';
+import type { CalendarSide } from '../sync/side.ts';
 import type { Keyring } from '../security/secrets.ts';
 import type { GraphConnection as ProfileConnection, MicrosoftApp } from './admin-consent.ts';
 
@@ -36,6 +38,26 @@ export interface Microsoft {
   close(): Promise<void>;
 }
 
+/**
+ * On an organisation-wide connection only an administrator can give access back (by granting
+ * consent again); the link's reason must say so rather than send the user to reconnect.
+ */
+function refusalsFixedByAdministrator(side: CalendarSide): CalendarSide {
+  const mark = (err: unknown): never => {
+    if (err instanceof AuthorizationRevoked && err.reconnectHelps) err.fixedBy ??= 'administrator';
+    throw err;
+  };
+  return {
+    capabilities: side.capabilities,
+    listChanges: (cursor) => side.listChanges(cursor).catch(mark),
+    get: (ids) => side.get(ids).catch(mark),
+    create: (event) => side.create(event).catch(mark),
+    update: (id, event, ifVersion) => side.update(id, event, ifVersion).catch(mark),
+    delete: (id, ifVersion) => side.delete(id, ifVersion).catch(mark),
+    findByStableKey: (key) => side.findByStableKey(key).catch(mark),
+  };
+}
+
 export function createMicrosoft(deps: MicrosoftDeps): Microsoft {
   const clients = createGraphClients({
     authorityBase: deps.app.loginUrl,
@@ -45,6 +67,10 @@ export function createMicrosoft(deps: MicrosoftDeps): Microsoft {
   const registration = (id: string, entraTenantId: string) => ({ id, tenantId: entraTenantId, clientId: deps.app.clientId, clientSecret: deps.app.clientSecret });
 
   async function connection(tenantId: string, profileId: string, linkId?: string): Promise<GraphConnection> {
+    return (await connect(tenantId, profileId, linkId)).graph;
+  }
+
+  async function connect(tenantId: string, profileId: string, linkId?: string): Promise<{ graph: GraphConnection; delegated: boolean }> {
     const row = await deps.db('profiles').where({ tenant_id: tenantId, id: profileId, calendar_system: 'graph' }).first('connection');
     const c = (row?.connection ?? {}) as ProfileConnection;
     if (!c.entraTenantId) {
@@ -53,17 +79,18 @@ export function createMicrosoft(deps: MicrosoftDeps): Microsoft {
     if (c.mode === 'delegated') {
       if (!linkId) throw new CalendarUnavailable('This Microsoft 365 profile connects each user on their own; there is no tenant-wide access.');
       const tokens = credentialRefreshTokens(deps.db, deps.keyring, { tenantId, ownerType: 'link', ownerId: linkId, kind: GRAPH_REFRESH_TOKEN });
-      return clients.delegated(registration(profileId, c.entraTenantId), linkId, tokens);
+      return { graph: clients.delegated(registration(profileId, c.entraTenantId), linkId, tokens), delegated: true };
     }
-    return clients.application(registration(profileId, c.entraTenantId));
+    return { graph: clients.application(registration(profileId, c.entraTenantId)), delegated: false };
   }
 
   return {
     clients,
     connection,
     calendars: async (link, window) => {
-      const graph = (await connection(link.tenantId, link.profileId, link.id)).forMailbox(link.mailbox);
-      return createGraphSide({ graph, window });
+      const { graph, delegated } = await connect(link.tenantId, link.profileId, link.id);
+      const side = createGraphSide({ graph: graph.forMailbox(link.mailbox), window });
+      return delegated ? side : refusalsFixedByAdministrator(side);
     },
     async verify(entraTenantId) {
       // A throwaway profile id: the consent is checked before the profile's connection is saved.

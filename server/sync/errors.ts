@@ -38,6 +38,12 @@ export class AuthorizationRevoked extends SyncError {
    * only an administrator can (no mailbox on the user's plan): the link then says so, not "reconnect".
    */
   readonly reconnectHelps: boolean = true;
+  /**
+   * Who can give access back when reconnecting helps: the user (their own sign-in), or only an
+   * administrator (the organisation-wide consent the link runs on). Set by the connector, which
+   * knows how the link is connected.
+   */
+  fixedBy?: 'user' | 'administrator';
 }
 
 /** The item's version moved since we read it (412/409 on If-Match): re-read and re-plan. */

@@ -241,7 +241,11 @@ function calendarRevoked(err: unknown): err is AuthorizationRevoked {
 }
 
 async function stop(deps: RunDeps, report: RunReport, err: AuthorizationRevoked, at: Date): Promise<RunReport> {
-  const reason = err.reconnectHelps ? `The calendar refused access (${err.message}). The user needs to reconnect.` : err.message;
+  const reason = !err.reconnectHelps
+    ? err.message
+    : err.fixedBy === 'administrator'
+      ? `The calendar refused access (${err.message}). An administrator needs to grant consent again in the administrator panel.`
+      : `The calendar refused access (${err.message}). The user needs to reconnect.`;
   await deps.store.stopLink(err.reconnectHelps ? 'needs_reconnect' : 'error', reason, at);
   deps.log?.warn({ reason }, 'sync: stopped; the calendar withdrew authorisation');
   return { ...report, stopped: { side: 'calendar', reason } };

@@ -83,6 +83,7 @@ test('consent withdrawn by the administrator: the links stop with the reason in 
   assertWords(ada.last_error, 'Ada\'s link');
   assert.match(ada.last_error, /consent/i, 'the reason names the missing consent');
   assert.match(ada.last_error, /administrator/i, 'and who can give it');
+  assert.doesNotMatch(ada.last_error, /user needs to reconnect/i, 'an organisation-wide consent is not the user\'s to give');
   assert.deepEqual(await failedJobsOf(ada.id), [], 'one attempt decided it: no sync job is left retrying');
 
   // Daniel's link stops the same way at its next sync.
