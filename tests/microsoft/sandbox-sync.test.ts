@@ -5,7 +5,13 @@
 // and in Outlook (the Graph simulator's control API, which sends the notifications).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADA, startSandbox, type Sandbox } from './harness.ts';
+import { ADA, dateAhead, startSandbox, type Sandbox } from './harness.ts';
+
+// Relative dates: the link's window is 30 days back and 180 ahead of today.
+const D1 = dateAhead(13);
+const D2 = dateAhead(14);
+const D3 = dateAhead(15);
+const FAIR_END = dateAhead(17); // the all-day fair: D3 and the day after
 
 let sb: Sandbox;
 
@@ -32,22 +38,22 @@ test('at start the demo diaries are in the linked users\' Outlook calendars, by 
 });
 
 test('an appointment created in SuperOffice appears in Outlook; moved there, it moves back in SuperOffice', async () => {
-  const created = await sb.so.create(ADA, { Title: 'Supplier visit', StartDate: '2026-12-08T09:00:00Z', EndDate: '2026-12-08T10:00:00Z', Location: 'Lobby' });
+  const created = await sb.so.create(ADA, { Title: 'Supplier visit', StartDate: `${D1}T09:00:00Z`, EndDate: `${D1}T10:00:00Z`, Location: 'Lobby' });
   const ev = await sb.eventually('the event in Outlook', async () => (await outlook()).find((e) => e.subject === 'Supplier visit'));
   assert.equal(ev.location?.displayName, 'Lobby');
   await sb.outlookEdit.update(ADA, ev.id, {
-    start: { dateTime: '2026-12-08T13:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-12-08T14:00:00', timeZone: 'UTC' }, location: { displayName: 'Meeting room 2' },
+    start: { dateTime: `${D1}T13:00:00`, timeZone: 'UTC' }, end: { dateTime: `${D1}T14:00:00`, timeZone: 'UTC' }, location: { displayName: 'Meeting room 2' },
   });
   const moved = await sb.eventually('the move in SuperOffice', async () => {
     const a = (await diary()).find((x) => x.AppointmentId === created.AppointmentId);
-    return a && Date.parse(a.StartDate) === Date.parse('2026-12-08T13:00:00Z') ? a : undefined;
+    return a && Date.parse(a.StartDate) === Date.parse(`${D1}T13:00:00Z`) ? a : undefined;
   });
   assert.equal(moved.Location, 'Meeting room 2');
 });
 
 test('an event created in Outlook appears in SuperOffice; deleted in Outlook, it goes from SuperOffice too', async () => {
   const ev = await sb.outlookEdit.create(ADA, {
-    subject: 'Dentist', start: { dateTime: '2026-12-09T07:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-12-09T08:00:00', timeZone: 'UTC' }, sensitivity: 'private',
+    subject: 'Dentist', start: { dateTime: `${D2}T07:00:00`, timeZone: 'UTC' }, end: { dateTime: `${D2}T08:00:00`, timeZone: 'UTC' }, sensitivity: 'private',
   });
   const appt = await sb.eventually('the appointment in SuperOffice', async () => (await diary()).find((a) => a.Title === 'Dentist'));
   await sb.outlookEdit.remove(ADA, ev.id);
@@ -55,7 +61,7 @@ test('an event created in Outlook appears in SuperOffice; deleted in Outlook, it
 });
 
 test('an all-day appointment deleted in SuperOffice is deleted in Outlook', async () => {
-  const created = await sb.so.create(ADA, { Title: 'Trade fair', StartDate: '2026-12-10T00:00:00', EndDate: '2026-12-12T00:00:00', IsAlldayEvent: true });
+  const created = await sb.so.create(ADA, { Title: 'Trade fair', StartDate: `${D3}T00:00:00`, EndDate: `${FAIR_END}T00:00:00`, IsAlldayEvent: true });
   const ev = await sb.eventually('the all-day event in Outlook', async () => (await outlook()).find((e) => e.subject === 'Trade fair'));
   assert.equal(ev.isAllDay, true);
   await sb.so.remove(ADA, created.AppointmentId);
