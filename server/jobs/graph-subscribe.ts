@@ -13,7 +13,7 @@ import type { Keyring } from '../security/secrets.ts';
 import { AuthorizationRevoked, NotFound, RateLimited } from '../sync/errors.ts';
 import { RetryLaterError } from './errors.ts';
 import type { Queue, TaskHandler } from './queue.ts';
-import { CalendarUnavailable } from './sync-link.ts';
+import { CalendarUnavailable, POLL_REASON } from './sync-link.ts';
 
 export const GRAPH_SUBSCRIBE_TASK = 'graph-subscribe';
 export const GRAPH_SUBSCRIPTIONS_TASK = 'graph-subscriptions';
@@ -147,7 +147,7 @@ export function createGraphSubscriptionsTask(deps: { db: Db; queue: Pick<Queue, 
       .whereIn('links.state', ['active', 'error'])
       .where((q) => q.whereNull('links.last_sync_at').orWhere('links.last_sync_at', '<', new Date(now().getTime() - POLL_AFTER_MS)))
       .select('links.tenant_id', 'links.id');
-    for (const r of stale) await deps.queue.enqueueLinkSync(r.tenant_id, r.id, { reason: 'poll' });
+    for (const r of stale) await deps.queue.enqueueLinkSync(r.tenant_id, r.id, { reason: POLL_REASON });
     if (stale.length) ctx.log.info({ links: stale.length }, 'graph-subscriptions: links polled');
   };
 }

@@ -10,9 +10,10 @@
 import { z } from 'zod';
 import type { Db } from '../db/knex.ts';
 import { findLinkForAppointment } from '../db/links.ts';
+import { addSyncHint } from '../db/sync-hints.ts';
 import type { Keyring } from '../security/secrets.ts';
 import type { SuperOfficeApi } from '../superoffice/api-client.ts';
-import { changedAppointments, type TenantCall } from '../superoffice/reconcile.ts';
+import { changedAppointments, type ChangedAppointment, type TenantCall } from '../superoffice/reconcile.ts';
 import { loadTenantForWork, withTenantErrors } from './tenant-work.ts';
 import type { Queue, TaskHandler } from './queue.ts';
 
@@ -33,6 +34,21 @@ export interface ReconcileTenantDeps {
   /** Default RECONCILE_OVERLAP_MS. */
   overlapMs?: number;
   now?: () => Date;
+}
+
+/**
+ * Whether the link already holds this appointment as last changed at this stamp: its webhook
+ * arrived and was synced, so the overlap of two rounds need not wake the link. The stored
+ * version begins with the appointment's last-change time (server/providers/superoffice/items.ts);
+ * the archive gives whole seconds. A series row other than the item's own id is always woken.
+ */
+async function syncedAtStamp(db: Db, tenantId: string, linkId: string, c: ChangedAppointment): Promise<boolean> {
+  if (!c.updated) return false;
+  const row = await db('synced_items')
+    .where({ tenant_id: tenantId, link_id: linkId, so_id: String(c.appointmentId), state: 'active', dirty: false })
+    .first('so_version');
+  const version = typeof row?.so_version === 'string' ? row.so_version : '';
+  return version.slice(0, 19) === c.updated.toISOString().slice(0, 19);
 }
 
 export function createReconcileTenantTask(deps: ReconcileTenantDeps): TaskHandler {
@@ -65,7 +81,10 @@ export function createReconcileTenantTask(deps: ReconcileTenantDeps): TaskHandle
         changes += page.length;
         for (const c of page) {
           const linkId = await findLinkForAppointment(deps.db, tenantId, c.associateId, c.appointmentId);
-          if (!linkId || woken.has(linkId)) continue;
+          if (!linkId || (await syncedAtStamp(deps.db, tenantId, linkId, c))) continue;
+          // Named as a webhook would have: the run re-reads it even if it does not list the feed.
+          await addSyncHint(deps.db, { tenantId, linkId, side: 'superoffice', itemId: String(c.appointmentId) });
+          if (woken.has(linkId)) continue;
           await deps.queue.enqueueLinkSync(tenantId, linkId, { reason: 'reconcile' });
           woken.add(linkId);
         }

@@ -63,6 +63,9 @@ export interface SyncLinkDeps {
   };
 }
 
+/** The reason the calendar's reconciliation poll gives (server/jobs/graph-subscribe.ts). */
+export const POLL_REASON = 'poll';
+
 export function createSyncLinkTask(deps: SyncLinkDeps): TaskHandler {
   return async (payload, ctx) => {
     const parsed = payloadSchema.safeParse(payload);
@@ -124,7 +127,12 @@ export function createSyncLinkTask(deps: SyncLinkDeps): TaskHandler {
     await withTenantErrors(db, t, ctx, SYNC_LINK_TASK, async () => {
       try {
         const sides = await engine.sides(link, windowOf(settings, now().toISOString()), t);
-        report = await runSync({ store, sides, settings, direction: link.direction, mailbox: link.mailbox, actor: `sync:${reason ?? 'unspecified'}`, now, log: ctx.log });
+        report = await runSync({
+          store, sides, settings, direction: link.direction, mailbox: link.mailbox, actor: `sync:${reason ?? 'unspecified'}`, now, log: ctx.log,
+          // The calendar's poll leaves SuperOffice's feed alone: its webhooks name what they change,
+          // and the tenant's reconciliation hints what they missed.
+          ...(reason === POLL_REASON ? { hintsOnly: ['superoffice'] as const } : {}),
+        });
       } catch (err) {
         if (err instanceof RateLimited) throw new RetryLaterError(Math.max(err.retryAfterMs, 1000), `rate limited: ${err.message}`);
         // The SuperOffice side keeps the tenant-level cause (not running, revoked, ticket refused)

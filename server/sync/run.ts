@@ -11,7 +11,7 @@ import { planSync } from './plan.ts';
 import type { Change, Direction, SideName, SideRead, SyncAction } from './plan-types.ts';
 import { scopeOf } from './scope.ts';
 import type { EffectiveSettings } from './settings.ts';
-import type { CalendarSide, SideChange, SideItem } from './side.ts';
+import type { CalendarSide, ChangePage, SideChange, SideItem } from './side.ts';
 import { hashFieldsFor, toCalendar, toSuperOffice } from './transform.ts';
 
 export const RESTORE_DAYS = 30;
@@ -34,6 +34,13 @@ export interface RunDeps {
    * notification missed (a deletion whose webhook was lost shows as a tracked item no longer there).
    */
   fullRead?: boolean;
+  /**
+   * Sides whose change feed this run does not list (unless it has no cursor yet): only the items
+   * hints name and rows whose last action failed are read there, and its cursor stays. For runs
+   * whose cause concerns the other side only (the calendar poll), where that side's own safety
+   * net covers what its webhooks miss.
+   */
+  hintsOnly?: readonly SideName[];
   log?: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void };
 }
 
@@ -95,7 +102,9 @@ export async function runSync(deps: RunDeps): Promise<RunReport> {
   const cursors = {} as Record<SideName, string>;
   try {
     for (const side of SIDES) {
-      const read = await readSide(side, sides[side], deps.fullRead ? null : await store.cursor(side), rows, hints.ids[side]);
+      const cursor = deps.fullRead ? null : await store.cursor(side);
+      const listed = cursor === null || !deps.hintsOnly?.includes(side);
+      const read = await readSide(side, sides[side], cursor, rows, hints.ids[side], listed);
       for (const c of read.changes) if (!('deleted' in c)) seen[side].set(c.id, c);
       reads[side] = {
         mode: read.mode,
@@ -171,11 +180,12 @@ interface SideReadResult {
  * back from `get` as present (perhaps outside the window) or as explicitly deleted; absence alone
  * never deletes.
  */
-async function readSide(side: SideName, cal: CalendarSide, cursor: string | null, rows: StoredRow[], hinted: string[]): Promise<SideReadResult> {
-  let page;
+async function readSide(side: SideName, cal: CalendarSide, cursor: string | null, rows: StoredRow[], hinted: string[], list = true): Promise<SideReadResult> {
+  let page: ChangePage;
   let mode: 'full' | 'delta' = cursor === null ? 'full' : 'delta';
   try {
-    page = await cal.listChanges(cursor);
+    // Not listed: nothing from the feed, and the cursor stays where it was.
+    page = list || cursor === null ? await cal.listChanges(cursor) : { changes: [], complete: true, nextCursor: cursor };
   } catch (err) {
     if (!(err instanceof CursorExpired)) throw err;
     // The whole window again; items that did not change plan as noops, so nothing is rewritten.

@@ -64,6 +64,8 @@ test('an appointment whose webhooks were lost is found by the reconciliation, wh
   const jobs = await linkJobs();
   assert.equal(jobs.length, 1);
   assert.deepEqual(jobs[0]!.payload, { tenantId, linkId, reason: 'reconcile' });
+  // Named for the run as a webhook would have, so it is read even by a run that lists no feed.
+  assert.ok(await t.db('sync_hints').where({ tenant_id: tenantId, link_id: linkId, side: 'superoffice', item_id: String(id) }).first());
   const w = await watermark();
   assert.ok(w && w >= new Date(beforeRun.getTime() - 1000), `watermark ${w?.toISOString()}`);
 });
@@ -87,6 +89,30 @@ test('the next run moves the watermark on and re-enqueues nothing old; a new cha
   await reconcile();
   assert.equal((await linkJobs()).length, 1);
   await drainLinkJobs();
+});
+
+test('a change the link already holds at its last-change stamp (its webhook arrived and was synced) wakes nobody', async () => {
+  await drainLinkJobs();
+  const made = so.simulator.api.editAsUser(CTX, 5, { op: 'create', appointment: { StartDate: '2026-12-04T09:00:00Z', EndDate: '2026-12-04T10:00:00Z', Description: 'Synced already' } });
+  const id = Number(made?.AppointmentId);
+  await so.simulator.api.idle();
+  await drainLinkJobs();
+  await t.db('sync_hints').where({ tenant_id: tenantId }).delete();
+  // As the link's run records it: the version starts with the appointment's last change.
+  const stamp = new Date(String(made?.CreatedDate)).toISOString();
+  await t.db('synced_items').insert({ tenant_id: tenantId, link_id: linkId, stable_key: `reconcile-test-${id}`, so_id: String(id), so_version: `${stamp}.0123456789ab`, so_hash: 'h' });
+  await reconcile();
+  assert.equal((await linkJobs()).length, 0, 'already synced at this stamp');
+  assert.equal((await t.db('sync_hints').where({ tenant_id: tenantId })).length, 0);
+  // A later edit whose webhook is lost has a newer stamp: the link wakes.
+  await new Promise((r) => setTimeout(r, 1100));
+  so.simulator.api.injectWebhookFaults(CTX, { drop: 1 });
+  so.simulator.api.editAsUser(CTX, 5, { op: 'update', appointmentId: id, changes: { Description: 'Edited, webhook lost' } });
+  await so.simulator.api.idle();
+  await reconcile();
+  assert.equal((await linkJobs()).length, 1);
+  await drainLinkJobs();
+  await t.db('synced_items').where({ tenant_id: tenantId, so_id: String(id) }).delete();
 });
 
 test('a tenant in maintenance defers the run (RetryLaterError) and loses no change once running again', async () => {

@@ -1,7 +1,7 @@
 // An engine under test: a real PostgreSQL database with one tenant, profile and link, and two
 // in-memory sides honouring the CalendarSide contract. `run()` is one sync run, as the job makes it.
 import { LinkStore } from '../../server/sync/link-store.ts';
-import type { Direction } from '../../server/sync/plan-types.ts';
+import type { Direction, SideName } from '../../server/sync/plan-types.ts';
 import { runSync, type RunReport } from '../../server/sync/run.ts';
 import { resolveSettings } from '../../server/sync/settings.ts';
 import { windowOf } from '../../server/sync/scope.ts';
@@ -17,7 +17,7 @@ export interface Engine {
   store: LinkStore;
   so: MemorySide;
   cal: MemorySide;
-  run(opts?: { settings?: object; direction?: Direction; now?: string; actor?: string }): Promise<RunReport>;
+  run(opts?: { settings?: object; direction?: Direction; now?: string; actor?: string; hintsOnly?: readonly SideName[] }): Promise<RunReport>;
   /** A fresh pair of sides bound to a new window (the job builds sides per run, bound to the window). */
   rebind(window: { from: string; to: string }): void;
   close(): Promise<void>;
@@ -54,6 +54,7 @@ export async function startEngine(opts: { settings?: object; keyCounter?: boolea
         actor: o.actor ?? 'test',
         now: () => new Date(o.now ?? ENGINE_NOW),
         newKey: () => `key-${++keys}`,
+        ...(o.hintsOnly ? { hintsOnly: o.hintsOnly } : {}),
       });
     },
     rebind(w) {

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthorizationRevoked, PreconditionFailed, RateLimited, Transient } from '../../server/sync/errors.ts';
 import { confirmDeletions, rejectDeletions, restoreItem } from '../../server/sync/deletions.ts';
+import { addSyncHint } from '../../server/db/sync-hints.ts';
 import { makeEvent } from '../support/events.ts';
 import { startEngine, type Engine } from '../support/engine.ts';
 
@@ -307,4 +308,21 @@ test('a refusal no reconnect can fix (no mailbox on the user\'s plan) leaves the
     const link = await e.tdb.db('links').where({ id: e.linkId }).first('state', 'last_error');
     assert.equal(link.state, 'error');
     assert.equal(link.last_error, 'this user\'s plan has no Exchange Online mailbox');
+  }));
+
+test('a run that lists only the calendar reads SuperOffice items by hint alone and leaves its cursor for the next run', () =>
+  withEngine(async (e) => {
+    e.so.userCreate(makeEvent({ title: 'First' }));
+    await e.run();
+    const quiet = e.so.userCreate(makeEvent({ title: 'Not hinted' }));
+    const hinted = e.so.userCreate(makeEvent({ title: 'Hinted' }));
+    await addSyncHint(e.tdb.db, { tenantId: e.tenantId, linkId: e.linkId, side: 'superoffice', itemId: hinted.id });
+    const polled = await e.run({ hintsOnly: ['superoffice'] });
+    assert.equal(polled.writes, 1);
+    assert.deepEqual(titles(e.cal.snapshot()), ['First', 'Hinted']);
+    // The feed was not read, so its cursor did not move past the unhinted change.
+    const next = await e.run();
+    assert.equal(next.writes, 1);
+    assert.ok(e.cal.snapshot().some((i) => i.event.title === quiet.event.title));
+    assert.equal(e.cal.size, 3);
   }));
