@@ -3,8 +3,8 @@
 //   egress proxy -> data folder -> secret keyring -> database (given, or embedded in the sandbox)
 //   -> HTTP listener (answers /readyz 503 meanwhile) -> sandbox simulators (sandbox only) ->
 //   SuperOffice services (keys, tickets, tenant states, API client) -> job queue with its tasks ->
-//   routes -> wait for database -> migrations (app and queue, under one advisory lock) -> queue
-//   started (worker when the role runs one) -> ready.
+//   routes (with SuperOffice: panel sign-in and /api/panel) -> wait for database -> migrations
+//   (app and queue, under one advisory lock) -> queue started (worker when the role runs one) -> ready.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,9 @@ import { waitForDatabase } from './db/wait.ts';
 import { createHttpApp } from './http/app.ts';
 import type { ReadinessCheck } from './http/health.ts';
 import { listen } from './http/listen.ts';
+import { panelApiMount, panelAuthRouter } from './http/panel-auth.ts';
 import { panelsRouter } from './http/panels.ts';
+import { panelApiRouter } from './panel-api/router.ts';
 import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { superOfficeInstallRouter } from './http/superoffice-install.ts';
 import { superOfficeStateChangeRouter } from './http/superoffice-state-change.ts';
@@ -138,6 +140,14 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
     if (installDeps) routers.push(superOfficeInstallRouter(installDeps));
     if (superoffice) {
+      const panelAuth = { db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, publicUrl: url, fetch: superoffice.fetch };
+      routers.push(panelAuthRouter(panelAuth));
+      // /api/panel/*: session and CSRF checks, then the panel API.
+      const panelApi = panelApiRouter({
+        db, keyring, queue, publicUrl: url, superoffice: { api: superoffice.api },
+        ...(microsoft && msApp ? { microsoft: { connector: microsoft, app: msApp } } : {}),
+      });
+      routers.push(panelApiMount(panelAuth, panelApi));
       routers.push(
         superOfficeStateChangeRouter({ db, keys: superoffice.keys, states: superoffice.states, clientId: superoffice.settings.clientId }),
       );
@@ -180,7 +190,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     if (sandbox && installDeps) {
       const installed = await sandbox.installDemoTenant(db, installDeps, superoffice!.fetch);
       if (installed) log.info({ tenant: installed.contextIdentifier }, 'sandbox: demo tenant installed; provisioning queued');
-      if (microsoft && msApp) {
+      if (microsoft && msApp && config.SANDBOX_DEMO_MICROSOFT === 'connect') {
         // The SuperOffice side works without it: a failed Microsoft 365 demo set-up is reported, not fatal.
         try {
           const demo = await sandbox.installDemoMicrosoft({ db, keyring, app: msApp, publicUrl: url, microsoft, queue, fetch: superoffice!.fetch });

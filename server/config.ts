@@ -67,6 +67,8 @@ export const variables = {
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'fatal, error, warn, info, debug, trace or silent' })
     .default('info'),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** Sandbox only: whether the demo tenant's Microsoft 365 profile is set up at start or left to the administrator panel. */
+  SANDBOX_DEMO_MICROSOFT: z.enum(['connect', 'skip'], { error: 'connect or skip' }).default('connect'),
 };
 
 /** Production needs all of these; giving only some of them is the "half-given" case. */

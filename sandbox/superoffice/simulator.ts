@@ -27,7 +27,7 @@ export interface SuperOfficeSimulator {
 
 export interface SuperOfficeSimulatorOptions {
   ca: Ca;
-  /** The app's public URL: its sign-in callback and state-change endpoint hang off it. */
+  /** The app's public URL: its sign-in callbacks and state-change endpoint hang off it. */
   appUrl: string;
   /** Keeps the app registration and consents across restarts; omit for a fresh one. */
   dataDir?: string;
@@ -44,7 +44,8 @@ export interface SuperOfficeSimulatorOptions {
 export async function startSuperOfficeSimulator(opts: SuperOfficeSimulatorOptions): Promise<SuperOfficeSimulator> {
   const store = createSuperOfficeStore({ environment: 'sod', settings: opts.settings });
   const seed = seedSuperOffice(store, {
-    redirectUris: [`${opts.appUrl}/superoffice/callback`],
+    // The install consent and the panels' sign-in: two allowed redirect URLs, as in the developer portal.
+    redirectUris: [`${opts.appUrl}/superoffice/callback`, `${opts.appUrl}/panel-auth/callback`],
     stateChangeUrl: `${opts.appUrl}/superoffice/state-change`,
     dataDir: opts.dataDir,
   });

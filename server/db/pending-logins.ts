@@ -3,13 +3,19 @@
 import type { Knex } from 'knex';
 import type { Keyring } from '../security/secrets.ts';
 
-/** install: SuperOffice consent; graph_admin_consent: a profile's tenant-wide Microsoft 365 consent; graph_connect: one user's. */
-export type LoginPurpose = 'install' | 'graph_admin_consent' | 'graph_connect';
+/**
+ * install: SuperOffice consent; graph_admin_consent: a profile's tenant-wide Microsoft 365 consent;
+ * graph_connect: one user's; panel: a panel user's SuperOffice sign-in.
+ */
+export type LoginPurpose = 'install' | 'graph_admin_consent' | 'graph_connect' | 'panel';
 
 export interface PendingLogin {
   state: string;
   purpose: LoginPurpose;
-  /** The SuperOffice tenant for an install; the profile or link id for the Microsoft ones. */
+  /**
+   * The SuperOffice tenant for an install; the profile or link id for the Microsoft ones; for a
+   * panel sign-in `<ctx>:<associate id>`, the tenant and user the panel URL named.
+   */
   contextIdentifier: string | null;
   nonce: string;
   codeVerifier: string;

@@ -6,7 +6,7 @@ import { createDirectories } from '../providers/superoffice/directory.ts';
 import type { Keyring } from '../security/secrets.ts';
 import type { SuperOfficeApi } from '../superoffice/api-client.ts';
 import { loadManifest } from '../../manifest/manifest.ts';
-import { createLinkSides, type CalendarSideFactory } from './link-sides.ts';
+import { createLinkSides, superOfficeSideOptions, type CalendarSideFactory } from './link-sides.ts';
 import { createProvisionTenantTask, PROVISION_TENANT_TASK } from './provision-tenant.ts';
 import type { Queue, TaskHandler } from './queue.ts';
 import { createReconcileAllTask, RECONCILE_ALL_TASK } from './reconcile-all.ts';
@@ -30,20 +30,7 @@ export function appTasks(deps: AppTaskDeps): Record<string, TaskHandler> {
   const { db, keyring, api, queue } = deps;
   // People (attendees by e-mail) and appointment types, cached per tenant across runs.
   const directories = createDirectories({ api });
-  const sides = createLinkSides({
-    api,
-    calendars: deps.calendars,
-    superofficeOptions: (t) => {
-      const d = directories(t.who);
-      return {
-        people: () => d.people(),
-        tasks: () => d.tasks(),
-        findPeople: (emails) => d.findByEmails(emails),
-        // SuperOffice's wall times are in the tenant's base zone; unknown, the side assumes Europe/Oslo.
-        ...(t.row.time_zone ? { timeZone: t.row.time_zone } : {}),
-      };
-    },
-  });
+  const sides = createLinkSides({ api, calendars: deps.calendars, superofficeOptions: superOfficeSideOptions(directories) });
   return {
     [PROVISION_TENANT_TASK]: createProvisionTenantTask({ db, keyring, api, manifest: loadManifest(), publicUrl: deps.publicUrl }),
     [RECONCILE_TENANT_TASK]: createReconcileTenantTask({ db, keyring, api, queue }),

@@ -2,7 +2,8 @@
 // system user) and the calendar of the profile's system, from a registry of connectors. A system
 // with no connector in this build makes the link say so instead of failing every minute.
 import type { SuperOfficeApi } from '../superoffice/api-client.ts';
-import { createSuperOfficeSide } from '../providers/superoffice/side.ts';
+import type { SuperOfficeDirectory } from '../providers/superoffice/directory.ts';
+import { createSuperOfficeSide, type SuperOfficeSideOptions } from '../providers/superoffice/side.ts';
 import type { CalendarSide } from '../sync/side.ts';
 import { CalendarUnavailable, type LinkForSync, type SidesFactory } from './sync-link.ts';
 import type { TenantForWork } from './tenant-work.ts';
@@ -32,5 +33,19 @@ export function createLinkSides(deps: {
       ...deps.superofficeOptions?.(tenant),
     });
     return { superoffice, calendar: await factory(link, bounds, tenant) };
+  };
+}
+
+/** The SuperOffice side's options that come from the tenant: its people, appointment types and base zone. */
+export function superOfficeSideOptions(directories: (tenant: TenantForWork['who']) => SuperOfficeDirectory) {
+  return (t: TenantForWork): Partial<SuperOfficeSideOptions> => {
+    const d = directories(t.who);
+    return {
+      people: () => d.people(),
+      tasks: () => d.tasks(),
+      findPeople: (emails) => d.findByEmails(emails),
+      // SuperOffice's wall times are in the tenant's base zone; unknown, the side assumes Europe/Oslo.
+      ...(t.row.time_zone ? { timeZone: t.row.time_zone } : {}),
+    };
   };
 }

@@ -1,5 +1,6 @@
-// What every SuperOffice task of a tenant does around its own work: find the tenant (installed,
-// not revoked) and its sealed system token, then map the SuperOffice side's domain errors:
+// What every SuperOffice task of a tenant (and every panel request that calls SuperOffice) does
+// around its own work: find the tenant (installed, not revoked) and its sealed system token, then
+// map the SuperOffice side's domain errors:
 //   - the tenant is not running: defer (RetryLaterError), never fail;
 //   - the installation was revoked: mark the tenant revoked, keep its data, stop;
 //   - the ticket exchange was refused: keep SuperOffice's message on the tenant, retry with backoff.
@@ -24,7 +25,7 @@ export interface TenantForWork {
   who: SystemUserTenant;
 }
 
-export async function loadTenantForWork(db: Db, keyring: Keyring, tenantId: string, ctx: TaskContext, task: string): Promise<TenantForWork | undefined> {
+export async function loadTenantForWork(db: Db, keyring: Keyring, tenantId: string, ctx: Pick<TaskContext, 'log'>, task: string): Promise<TenantForWork | undefined> {
   const row = await db('tenants')
     .where({ id: tenantId })
     .first('id', 'context_identifier', 'installation_state', 'tenant_state', 'serial', 'installed_at', 'created_at', 'time_zone');
@@ -48,7 +49,7 @@ function setStatus(db: Db, tenantId: string, message: string | null) {
 }
 
 /** Runs `work`; returns false when it stopped because the installation was revoked. */
-export async function withTenantErrors(db: Db, t: TenantForWork, ctx: TaskContext, task: string, work: () => Promise<void>): Promise<boolean> {
+export async function withTenantErrors(db: Db, t: TenantForWork, ctx: Pick<TaskContext, 'log'>, task: string, work: () => Promise<void>): Promise<boolean> {
   try {
     await work();
   } catch (err) {

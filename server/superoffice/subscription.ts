@@ -8,7 +8,7 @@ export type SubscriptionState = 'trial' | 'active' | 'expired';
 export const TRIAL_SEATS = 5;
 
 /** Link states that hold a seat (an unlinked user gives theirs back). */
-const SEATED = ['pending', 'active', 'needs_reconnect', 'needs_confirmation', 'paused', 'error'];
+export const SEATED = ['pending', 'active', 'needs_reconnect', 'needs_confirmation', 'paused', 'error'];
 
 export class SeatLimitReached extends Error {
   constructor(
@@ -28,6 +28,14 @@ export function seatsFor(state: SubscriptionState, seatCount: number): number {
   if (state === 'expired') return 0;
   if (state === 'trial') return seatCount > 0 ? seatCount : TRIAL_SEATS;
   return seatCount;
+}
+
+/** Seats in use (links that hold one) and seats the subscription gives. */
+export async function seatUsage(db: Knex, tenantId: string): Promise<{ used: number; total: number; state: SubscriptionState }> {
+  const tenant = await db('tenants').where({ id: tenantId }).first('subscription_state', 'seat_count');
+  const counted = await db('links').where({ tenant_id: tenantId }).whereIn('state', SEATED).count<{ used: number }[]>('* as used');
+  const state = (tenant?.subscription_state ?? 'trial') as SubscriptionState;
+  return { used: Number(counted[0]?.used ?? 0), total: seatsFor(state, Number(tenant?.seat_count ?? 0)), state };
 }
 
 export interface NewLink {

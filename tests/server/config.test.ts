@@ -31,6 +31,12 @@ test('no configuration at all means the sandbox, with defaults', () => {
   assert.equal(c.HOST, '127.0.0.1');
   assert.deepEqual(c.frameAncestors, ["'self'"]);
   assert.equal(c.DATA_DIR, '.data');
+  assert.equal(c.SANDBOX_DEMO_MICROSOFT, 'connect');
+});
+
+test('the sandbox can leave the Microsoft 365 set-up to the administrator panel', () => {
+  assert.equal(loadConfig({ SANDBOX_DEMO_MICROSOFT: 'skip' }, []).SANDBOX_DEMO_MICROSOFT, 'skip');
+  assert.deepEqual(problems({ SANDBOX_DEMO_MICROSOFT: 'no' }), ['SANDBOX_DEMO_MICROSOFT: expected connect or skip, got "no"']);
 });
 
 test('a complete production configuration is accepted and frames only SuperOffice hosts', () => {

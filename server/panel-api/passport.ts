@@ -1,0 +1,187 @@
+// The appointment passport: whether a SuperOffice appointment is synced, to which calendar item,
+// and when it is not, why, decided the way the engine decides (the owner's link, its direction, the
+// profile's filters and window through scopeOf), from the appointment as SuperOffice has it now.
+import { Router, type Request } from 'express';
+import { AppointmentAgent, type AppointmentEntity } from '@superoffice/webapi';
+import type { Logger } from '../log.ts';
+import { addSyncHint } from '../db/sync-hints.ts';
+import { superOfficeSideOptions } from '../jobs/link-sides.ts';
+import { PREFER } from '../providers/graph/items.ts';
+import { callSuperOffice } from '../providers/superoffice/client.ts';
+import { createSuperOfficeSide } from '../providers/superoffice/side.ts';
+import type { CalendarEvent } from '../sync/event.ts';
+import { NotFound } from '../sync/errors.ts';
+import type { Direction } from '../sync/plan-types.ts';
+import { scopeOf } from '../sync/scope.ts';
+import { resolveSettings, type EffectiveSettings } from '../sync/settings.ts';
+import type { SideItem } from '../sync/side.ts';
+import type { TenantForWork } from '../jobs/tenant-work.ts';
+import { requireSuperOffice, type PanelContext } from './context.ts';
+import { conflict, notFound } from './errors.ts';
+import { factsOf, linkRecords, type LinkRecord } from './link-rows.ts';
+import { sessionOf } from './session.ts';
+import { reasonText, stateText, type NotSyncedReason } from './state-words.ts';
+
+const APPOINTMENT = 'The appointment';
+const STOPPED = new Set(['paused', 'needs_reconnect', 'needs_confirmation', 'error']);
+const DAY = 86_400_000;
+
+function appointmentId(value: unknown): number {
+  const n = typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : 0;
+  if (n <= 0) throw notFound(APPOINTMENT);
+  return n;
+}
+
+/** Which of the profile's filters leaves the item out, in scope.ts's order. */
+function filterReason(e: CalendarEvent, s: EffectiveSettings): NotSyncedReason {
+  const f = s.filters;
+  if (!f.allDay && e.timing.allDay) return 'all_day';
+  if (!f.free && e.showAs === 'free') return 'free';
+  if (!f.private && e.private) return 'private';
+  if (!f.recurring && e.recurrence) return 'recurring';
+  return 'filtered_type';
+}
+
+async function readAppointment(c: PanelContext, t: TenantForWork, log: Logger, id: number): Promise<AppointmentEntity> {
+  const so = requireSuperOffice(c);
+  try {
+    const entity = await so.run(t, log, () =>
+      callSuperOffice(so.api, t.who, (agent) => agent(AppointmentAgent).getAppointmentEntityAsync(id, { timezone: 'UTC', timezoneInclude: true }), String(id)),
+    );
+    if (!entity?.associate?.associateId) throw notFound(APPOINTMENT);
+    return entity;
+  } catch (err) {
+    if (err instanceof NotFound) throw notFound(APPOINTMENT);
+    throw err;
+  }
+}
+
+/** The item as the owner's SuperOffice side reads it (a series under its first row's id), or null when it is no diary item. */
+async function readItem(c: PanelContext, t: TenantForWork, log: Logger, owner: number, id: number): Promise<SideItem | null> {
+  const so = requireSuperOffice(c);
+  const now = c.now().getTime();
+  const side = createSuperOfficeSide({
+    api: so.api,
+    tenant: t.who,
+    associateId: owner,
+    window: { from: new Date(now - DAY), to: new Date(now + DAY) },
+    ...superOfficeSideOptions(so.directories)(t),
+  });
+  return (await so.run(t, log, () => side.get([String(id)]))).get(String(id)) ?? null;
+}
+
+async function webLinkOf(c: PanelContext, tenantId: string, link: LinkRecord, extId: string): Promise<string | null> {
+  if (link.calendar_system !== 'graph' || !c.microsoft) return null;
+  try {
+    const graph = (await c.microsoft.connector.connection(tenantId, link.profile_id, link.id)).forMailbox(link.mailbox);
+    const ev = await graph.request<{ webLink?: unknown }>({
+      url: `/users/${encodeURIComponent(link.mailbox)}/events/${encodeURIComponent(extId)}?$select=webLink`,
+      headers: { Prefer: PREFER },
+      itemId: extId,
+    });
+    return typeof ev?.webLink === 'string' ? ev.webLink : null;
+  } catch {
+    // The passport still answers; only the "open in the calendar" link is missing.
+    return null;
+  }
+}
+
+async function passport(c: PanelContext, req: Request, tenantId: string, id: number) {
+  const so = requireSuperOffice(c);
+  const t = await so.tenant(tenantId, req.log);
+  const entity = await readAppointment(c, t, req.log, id);
+  const owner = entity.associate!.associateId!;
+  const names = await so.users(tenantId, req.log);
+  const ownerName = names.get(owner)?.name ?? names.get(owner)?.email ?? `User ${owner}`;
+  const [link] = await linkRecords(c, tenantId, { associateId: owner, withUnlinked: true });
+  const base = { owner: { associateId: owner, userName: ownerName } };
+  const notSynced = (reason: NotSyncedReason, extra: Parameters<typeof reasonText>[1] = {}, linkInfo: { state: string; stateText: string } | null = null) => ({
+    synced: false,
+    reason,
+    reasonText: reasonText(reason, { ownerName, ...(link ? { calendarSystem: link.calendar_system } : {}), ...extra }),
+    ...base,
+    item: null,
+    link: linkInfo,
+  });
+  if (!link || link.state === 'unlinked') return notSynced('not_linked');
+  const linkInfo = { state: link.state, stateText: stateText(factsOf(link)) };
+  const item = await readItem(c, t, req.log, owner, id);
+  const ids = [...new Set([String(id), ...(item ? [item.id] : [])])];
+  const row = await c.db('synced_items')
+    .where({ tenant_id: tenantId, link_id: link.id, state: 'active' })
+    .whereIn('so_id', ids)
+    .first('ext_id', 'last_synced_at', 'last_error');
+  let settings: EffectiveSettings | undefined;
+  try {
+    settings = resolveSettings(link.profile_settings, link.settings, link.direction as Direction);
+  } catch {
+    settings = undefined;
+  }
+  if (row?.ext_id) {
+    return {
+      synced: true,
+      reason: null,
+      reasonText: null,
+      ...base,
+      item: {
+        calendarSystem: link.calendar_system,
+        calendarItemId: row.ext_id as string,
+        webLink: await webLinkOf(c, tenantId, link, row.ext_id as string),
+        direction: settings?.direction ?? link.direction,
+        lastSyncedAt: row.last_synced_at ? new Date(row.last_synced_at).toISOString() : null,
+        lastError: row.last_error as string | null,
+      },
+      link: linkInfo,
+    };
+  }
+  if (!link.profile_enabled || STOPPED.has(link.state) || !settings) return notSynced('link_stopped', { linkStateText: linkInfo.stateText }, linkInfo);
+  if (settings.direction === 'off' || settings.direction === 'to_superoffice') return notSynced('direction', {}, linkInfo);
+  if (!item) return notSynced('filtered_type', { type: entity.task?.value ?? null }, linkInfo);
+  const scope = scopeOf(item.event, settings, c.now().toISOString());
+  if (scope === 'filtered') {
+    const reason = filterReason(item.event, settings);
+    return notSynced(reason, { type: item.event.category ?? settings.defaultType }, linkInfo);
+  }
+  if (scope === 'outside_window') return notSynced('outside_window', { daysBack: settings.window.daysBack, daysAhead: settings.window.daysAhead }, linkInfo);
+  const answer = notSynced('not_yet', {}, linkInfo);
+  return row?.last_error ? { ...answer, reasonText: `${answer.reasonText} The last attempt failed: ${row.last_error as string}` } : answer;
+}
+
+export function passportRoutes(c: PanelContext): Router {
+  const r = Router();
+
+  r.get('/appointments/:appointmentId', async (req, res) => {
+    const s = sessionOf(res);
+    res.json(await passport(c, req, s.tenantId, appointmentId(req.params.appointmentId)));
+  });
+
+  r.post('/appointments/:appointmentId/sync', async (req, res) => {
+    const s = sessionOf(res);
+    const id = appointmentId(req.params.appointmentId);
+    // The link that syncs it already; else its owner's, which only SuperOffice can name.
+    let linkId: string | undefined = (
+      await c.db('synced_items')
+        .join('links', 'links.id', 'synced_items.link_id')
+        .where({ 'synced_items.tenant_id': s.tenantId, 'links.tenant_id': s.tenantId, 'synced_items.so_id': String(id) })
+        .whereNot('links.state', 'unlinked')
+        .first('links.id as id')
+    )?.id;
+    if (!linkId) {
+      const so = requireSuperOffice(c);
+      const t = await so.tenant(s.tenantId, req.log);
+      const owner = (await readAppointment(c, t, req.log, id)).associate!.associateId!;
+      const [link] = await linkRecords(c, s.tenantId, { associateId: owner });
+      if (!link) throw conflict('The owner of this appointment is not linked to a calendar, so there is nothing to sync.');
+      linkId = link.id;
+    }
+    const target = linkId;
+    await c.db.transaction(async (trx) => {
+      // The run re-reads this appointment by id, whatever its change feed says.
+      await addSyncHint(trx, { tenantId: s.tenantId, linkId: target, side: 'superoffice', itemId: String(id) });
+      await c.queue.enqueueLinkSync(s.tenantId, target, { reason: `passport:${s.associateId}`, trx });
+    });
+    res.json({ queued: true });
+  });
+
+  return r;
+}

@@ -1,0 +1,117 @@
+// Panel sessions (docs/panel-api.md, "Signing in"): the cookie carries a random 256-bit token and
+// the row only its SHA-256. A session lives 8 hours from its last use; a lookup finds it only for
+// the tenant the panel names, and only while that tenant is installed.
+//
+// The CSRF token is a second random value, sealed with the keyring in the row. Why not an HMAC of
+// the session token: the keyring keeps its key material to itself (seal/open only), and a token
+// that owes nothing to the cookie's value gives nothing away about it wherever it shows (a header,
+// the session answer); sealed values also survive a key rotation while the old key stays in
+// SECRET_KEYS_PREVIOUS.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Knex } from 'knex';
+import { NOT_INSTALLED } from '../jobs/tenant-work.ts';
+import type { Keyring } from '../security/secrets.ts';
+
+export const SESSION_TTL_MS = 8 * 60 * 60_000;
+/** The sliding expiry is written at most this often, so a polling panel does not write on every poll. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface PanelSession {
+  id: string;
+  tenantId: string;
+  contextIdentifier: string;
+  tenantName: string | null;
+  associateId: number;
+  isAdministrator: boolean;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  sealedCsrf: string;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const csrfAad = (sessionId: string) => JSON.stringify(['panel_sessions', sessionId, 'csrf']);
+
+/** Whether installation_state lets the tenant's panels sign in (the same states background work runs in). */
+export function isInstalled(installationState: string): boolean {
+  return !NOT_INSTALLED.includes(installationState);
+}
+
+/** Creates a session and returns its token, the one copy there is of it. Drops the tenant's expired sessions in passing. */
+export async function createSession(
+  db: Knex,
+  keyring: Keyring,
+  input: { tenantId: string; associateId: number; isAdministrator: boolean },
+  now = new Date(),
+): Promise<{ token: string; id: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  return db.transaction(async (trx) => {
+    // The id is chosen here so the sealed CSRF token can be bound to its row.
+    const [{ id }] = (await trx.raw('select gen_random_uuid() as id')).rows as [{ id: string }];
+    await trx('panel_sessions').insert({
+      id,
+      tenant_id: input.tenantId,
+      associate_id: input.associateId,
+      is_administrator: input.isAdministrator,
+      token_hash: hashToken(token),
+      sealed_csrf: keyring.seal(randomBytes(32).toString('base64url'), csrfAad(id)),
+      created_at: now,
+      last_seen_at: now,
+      expires_at: expiresAt,
+    });
+    await trx('panel_sessions').where({ tenant_id: input.tenantId }).andWhere('expires_at', '<=', now).delete();
+    return { token, id, expiresAt };
+  });
+}
+
+/** The live session `token` opens for the tenant `contextIdentifier`, or undefined. */
+export async function findSession(db: Knex, token: string, contextIdentifier: string, now = new Date()): Promise<PanelSession | undefined> {
+  const row = await db('panel_sessions as s')
+    .join('tenants as t', 't.id', 's.tenant_id')
+    .where({ 's.token_hash': hashToken(token), 't.context_identifier': contextIdentifier })
+    .whereNotIn('t.installation_state', NOT_INSTALLED)
+    .andWhere('s.expires_at', '>', now)
+    .first(
+      's.id', 's.tenant_id', 's.associate_id', 's.is_administrator', 's.last_seen_at', 's.expires_at', 's.sealed_csrf',
+      't.context_identifier', 't.name',
+    );
+  if (!row) return undefined;
+  return {
+    id: row.id as string,
+    tenantId: row.tenant_id as string,
+    contextIdentifier: row.context_identifier as string,
+    tenantName: (row.name as string | null) ?? null,
+    associateId: row.associate_id as number,
+    isAdministrator: row.is_administrator as boolean,
+    lastSeenAt: row.last_seen_at as Date,
+    expiresAt: row.expires_at as Date,
+    sealedCsrf: row.sealed_csrf as string,
+  };
+}
+
+/** Slides the expiry to 8 hours from now; returns the new expiry when it wrote, undefined when the last write is under a minute old. */
+export async function touchSession(db: Knex, s: Pick<PanelSession, 'id' | 'tenantId' | 'lastSeenAt'>, now = new Date()): Promise<Date | undefined> {
+  if (now.getTime() - s.lastSeenAt.getTime() < TOUCH_INTERVAL_MS) return undefined;
+  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+  const n = await db('panel_sessions')
+    .where({ id: s.id, tenant_id: s.tenantId })
+    .andWhere('last_seen_at', '<=', new Date(now.getTime() - TOUCH_INTERVAL_MS))
+    .update({ last_seen_at: now, expires_at: expiresAt });
+  return n > 0 ? expiresAt : undefined;
+}
+
+export async function deleteSession(db: Knex, s: Pick<PanelSession, 'id' | 'tenantId'>): Promise<void> {
+  await db('panel_sessions').where({ id: s.id, tenant_id: s.tenantId }).delete();
+}
+
+export function csrfTokenOf(keyring: Keyring, s: Pick<PanelSession, 'id' | 'sealedCsrf'>): string {
+  return keyring.open(s.sealedCsrf, csrfAad(s.id));
+}
+
+/** Constant-time check of the X-CSRF-Token a changing request carries. */
+export function csrfMatches(keyring: Keyring, s: Pick<PanelSession, 'id' | 'sealedCsrf'>, given: string | undefined): boolean {
+  if (!given) return false;
+  const expected = Buffer.from(csrfTokenOf(keyring, s), 'utf8');
+  const actual = Buffer.from(given, 'utf8');
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

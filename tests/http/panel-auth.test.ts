@@ -1,0 +1,334 @@
+// server/http/panel-auth.ts against the SuperOffice simulator and a real PostgreSQL: the panel
+// sign-in through the simulator's real sign-in page (PKCE, nonce, acr_values, id_token verified
+// against its JWKS), the session cookie, and what guards /api/panel: the session for the tenant and
+// user the headers name, CSRF on changing requests, administrators only where it says so.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Router } from 'express';
+import { createHttpApp } from '../../server/http/app.ts';
+import { panelApiMount, panelAuthRouter, requireAdministrator } from '../../server/http/panel-auth.ts';
+import { createLogger } from '../../server/log.ts';
+import { createKeyring } from '../../server/security/secrets.ts';
+import { SuperOfficeKeys } from '../../server/superoffice/jwks.ts';
+import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
+import { startSuperOfficeSim, type SuperOfficeSim } from '../helpers/superoffice-sim.ts';
+
+// The simulator registers the app's callbacks under this URL; the tests carry the browser's part.
+const PUBLIC = 'https://app.example';
+const OTHER = 'Cust67890';
+const keyring = createKeyring(`k1:${Buffer.alloc(32, 9).toString('base64')}`);
+let so: SuperOfficeSim;
+let t: MigratedDatabase;
+let server: Server;
+let app: string;
+
+before(async () => {
+  so = await startSuperOfficeSim();
+  const other = so.store.createTenant({ contextIdentifier: OTHER, companyName: 'Other Company' });
+  so.store.addAssociate(other, { associateId: 5, firstName: 'Otto', lastName: 'Other', email: 'otto@other.example', isAdministrator: true });
+  so.store.grantConsent(so.seed.app, other, 5);
+  const gone = so.store.createTenant({ contextIdentifier: 'Cust99999', companyName: 'Gone Company' });
+  so.store.addAssociate(gone, { associateId: 5, firstName: 'Gus', lastName: 'Gone', email: 'gus@gone.example', isAdministrator: true });
+  t = await migratedDatabase();
+  await t.db('tenants').insert([
+    { context_identifier: 'Cust12345', name: 'Demo Company', installation_state: 'active' },
+    { context_identifier: OTHER, name: 'Other Company', installation_state: 'active' },
+    { context_identifier: 'Cust99999', name: 'Gone Company', installation_state: 'uninstalled' },
+  ]);
+  const deps = {
+    db: t.db,
+    keyring,
+    keys: new SuperOfficeKeys(`${so.sim.url}/login/.well-known/jwks`, so.fetch),
+    oidc: { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, redirectUri: `${PUBLIC}/superoffice/callback` },
+    publicUrl: PUBLIC,
+    fetch: so.fetch,
+  };
+  // A stand-in for the panel API: what its handlers see, one changing route, one administrator route.
+  const api = Router();
+  api.get('/echo', (_req, res) => res.json(res.locals.panel));
+  api.post('/change', (_req, res) => res.json({ changed: true }));
+  api.use('/admin', requireAdministrator);
+  api.get('/admin/overview', (_req, res) => res.json({ ok: true }));
+  const http = createHttpApp({
+    config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
+    log: createLogger('silent'),
+    readiness: () => [],
+    routers: [panelAuthRouter(deps), panelApiMount(deps, api)],
+  });
+  server = http.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  app = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  await t.close();
+  await so.close();
+});
+
+async function start(ctx: string, assoc: string | number): Promise<URL> {
+  const res = await fetch(`${app}/panel-auth/start?ctx=${ctx}&assoc=${assoc}`, { redirect: 'manual' });
+  assert.equal(res.status, 302, await res.text());
+  return new URL(res.headers.get('location')!);
+}
+
+/** The person on SuperOffice's sign-in page picks `user` (ctx:id) and approves; returns the callback query. */
+async function signInPage(authorize: URL, user: string, opts: { dropTenantHint?: boolean } = {}): Promise<URLSearchParams> {
+  const page = await so.fetch(authorize);
+  const html = await page.text();
+  assert.equal(page.status, 200, html);
+  // Without the tenant hint the person can pick a user of any tenant (the page lists only the hinted one).
+  if (!opts.dropTenantHint) assert.match(html, new RegExp(`value="${user}"`), `the sign-in page offers ${user}`);
+  const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, m[2]!.replace(/&amp;/g, '&')]));
+  if (opts.dropTenantHint) delete fields.acr_values;
+  const body = new URLSearchParams({ ...fields, user, decision: 'approve' });
+  const res = await so.fetch(`${so.sim.url}/login/common/oauth/authorize`, { method: 'POST', body, redirect: 'manual' });
+  assert.equal(res.status, 302, await res.text());
+  const back = new URL(res.headers.get('location')!);
+  assert.equal(`${back.origin}${back.pathname}`, `${PUBLIC}/panel-auth/callback`);
+  return back.searchParams;
+}
+
+async function callback(query: URLSearchParams) {
+  const res = await fetch(`${app}/panel-auth/callback?${query}`);
+  return { res, status: res.status, text: await res.text(), cookies: res.headers.getSetCookie() };
+}
+
+/** A full sign-in; returns the session token from the cookie. */
+async function signIn(ctx: string, assoc: number): Promise<string> {
+  const r = await callback(await signInPage(await start(ctx, assoc), `${ctx}:${assoc}`));
+  assert.equal(r.status, 200, r.text);
+  const cookie = r.cookies.find((c) => c.startsWith(`cs_session_${ctx}=`));
+  assert.ok(cookie, r.cookies.join('\n'));
+  return cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+}
+
+function panelFetch(path: string, o: { ctx: string; assoc: number | string; cookie?: string; method?: string; csrf?: string; origin?: string; body?: unknown }) {
+  const headers: Record<string, string> = { 'x-panel-context': o.ctx, 'x-panel-associate': String(o.assoc) };
+  if (o.cookie !== undefined) headers.cookie = o.cookie;
+  if (o.csrf !== undefined) headers['x-csrf-token'] = o.csrf;
+  if (o.origin !== undefined) headers.origin = o.origin;
+  if (o.body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(`${app}/api/panel${path}`, { method: o.method ?? 'GET', headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+}
+
+async function json(res: Response): Promise<Record<string, unknown>> {
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function session(ctx: string, assoc: number, token: string) {
+  const res = await panelFetch('/session', { ctx, assoc, cookie: `cs_session_${ctx}=${token}` });
+  assert.equal(res.status, 200);
+  return (await res.json()) as { contextIdentifier: string; tenantName: string; associateId: number; isAdministrator: boolean; csrfToken: string; expiresAt: string };
+}
+
+test('the start sends the popup to SuperOffice with PKCE, state, nonce, the tenant and the panel callback', async () => {
+  const a = await start('Cust12345', 5);
+  assert.equal(`${a.origin}${a.pathname}`, `${so.sim.url}/login/common/oauth/authorize`);
+  for (const p of ['state', 'nonce', 'code_challenge']) assert.ok(a.searchParams.get(p), p);
+  assert.equal(a.searchParams.get('code_challenge_method'), 'S256');
+  assert.equal(a.searchParams.get('acr_values'), 'tenant:Cust12345');
+  assert.equal(a.searchParams.get('redirect_uri'), `${PUBLIC}/panel-auth/callback`);
+  const pending = await t.db('pending_logins').where({ state: a.searchParams.get('state')! }).first();
+  assert.equal(pending.purpose, 'panel');
+  assert.equal(pending.context_identifier, 'Cust12345:5');
+});
+
+test('a full sign-in sets the session cookie, tells the opener and serves the session', async () => {
+  const r = await callback(await signInPage(await start('Cust12345', 5), 'Cust12345:5'));
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.cookies.length, 1);
+  const cookie = r.cookies[0]!;
+  const attrs = cookie.split(';').map((s) => s.trim().toLowerCase());
+  assert.ok(cookie.startsWith('cs_session_Cust12345='));
+  for (const a of ['secure', 'httponly', 'samesite=none', 'path=/', 'max-age=28800']) assert.ok(attrs.includes(a), `${a} in ${cookie}`);
+  const token = cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+  assert.equal(Buffer.from(token, 'base64url').length, 32);
+  const row = await t.db('panel_sessions').where({ token_hash: createHash('sha256').update(token).digest('hex') }).first();
+  assert.equal(row.associate_id, 5);
+  assert.equal(row.is_administrator, true);
+
+  // The page: no inline script (the CSP forbids it), a same-origin script told what to post and where.
+  assert.match(r.res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+  assert.equal(r.res.headers.get('cross-origin-opener-policy'), 'unsafe-none');
+  assert.match(r.text, /<script src="\/panel-auth\/result\.js" data-type="signed-in" data-message="[^"]+" data-target-origin="https:\/\/app\.example"><\/script>/);
+  assert.doesNotMatch(r.text.replace(/<script src="[^"]+"[^>]*><\/script>/, ''), /<script/);
+  const js = await fetch(`${app}/panel-auth/result.js`);
+  assert.match(js.headers.get('content-type') ?? '', /javascript/);
+  const source = await js.text();
+  assert.match(source, /source: 'calendar-sync'/);
+  assert.match(source, /window\.opener\.postMessage\(msg, d\.targetOrigin\)/);
+
+  const s = await session('Cust12345', 5, token);
+  assert.deepEqual({ ...s, csrfToken: typeof s.csrfToken, expiresAt: typeof s.expiresAt }, {
+    contextIdentifier: 'Cust12345',
+    tenantName: 'Demo Company',
+    associateId: 5,
+    isAdministrator: true,
+    csrfToken: 'string',
+    expiresAt: 'string',
+  });
+  assert.ok(Math.abs(Date.parse(s.expiresAt) - Date.now() - 8 * 3600_000) < 60_000);
+  const echo = await panelFetch('/echo', { ctx: 'Cust12345', assoc: 5, cookie: `other=1; cs_session_Cust12345=${token}` });
+  assert.equal(echo.headers.get('cache-control'), 'no-store');
+  assert.deepEqual(await json(echo), { sessionId: row.id, tenantId: row.tenant_id, contextIdentifier: 'Cust12345', associateId: 5, isAdministrator: true });
+});
+
+async function refused(query: URLSearchParams, reason: RegExp) {
+  const before = await t.db('panel_sessions').count<{ count: number }[]>('* as count');
+  const r = await callback(query);
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.cookies.length, 0, 'no cookie on a refusal');
+  assert.match(r.text, /data-type="sign-in-failed"/);
+  assert.match(r.text, reason);
+  assert.deepEqual(await t.db('panel_sessions').count<{ count: number }[]>('* as count'), before, 'no session row');
+}
+
+test('signing in as another user than the panel\'s is refused', async () => {
+  await refused(await signInPage(await start('Cust12345', 5), 'Cust12345:6'), /You signed in as user 6 of Cust12345, but this panel belongs to user 5 of Cust12345/);
+});
+
+test('signing in to another tenant than the panel\'s is refused', async () => {
+  // The person drops the tenant hint on SuperOffice's page and picks a user of another tenant.
+  await refused(await signInPage(await start('Cust12345', 5), `${OTHER}:5`, { dropTenantHint: true }), /user 5 of Cust67890, but this panel belongs to user 5 of Cust12345/);
+});
+
+test('a tenant that is not installed is refused at the start, and at the callback when uninstalled meanwhile', async () => {
+  const res = await fetch(`${app}/panel-auth/start?ctx=Cust99999&assoc=5`, { redirect: 'manual' });
+  assert.equal(res.status, 400);
+  const text = await res.text();
+  assert.match(text, /Calendar Sync is not installed for Cust99999/);
+  assert.match(text, /data-type="sign-in-failed"/);
+
+  const query = await signInPage(await start(OTHER, 5), `${OTHER}:5`);
+  await t.db('tenants').where({ context_identifier: OTHER }).update({ installation_state: 'uninstalled' });
+  try {
+    await refused(query, /not installed for Cust67890/);
+  } finally {
+    await t.db('tenants').where({ context_identifier: OTHER }).update({ installation_state: 'active' });
+  }
+});
+
+test('bad start parameters, a replayed callback and a declined sign-in are refused in words', async () => {
+  for (const qs of ['ctx=Cust12345', 'assoc=5', 'ctx=%3Cscript%3E&assoc=5', 'ctx=Cust12345&assoc=0', 'ctx=Cust12345&assoc=5x']) {
+    const res = await fetch(`${app}/panel-auth/start?${qs}`, { redirect: 'manual' });
+    assert.equal(res.status, 400, qs);
+    assert.match(await res.text(), /does not name a SuperOffice customer and user/);
+  }
+  const query = await signInPage(await start('Cust12345', 5), 'Cust12345:5');
+  assert.equal((await callback(query)).status, 200);
+  await refused(query, /expired or was already used/);
+
+  const a = await start('Cust12345', 5);
+  const body = new URLSearchParams({ ...Object.fromEntries(a.searchParams), user: 'Cust12345:5', decision: 'deny' });
+  const denied = await so.fetch(`${so.sim.url}/login/common/oauth/authorize`, { method: 'POST', body, redirect: 'manual' });
+  await refused(new URL(denied.headers.get('location')!).searchParams, /SuperOffice did not sign you in: The user cancelled the sign-in/);
+});
+
+test('without a session for the headers\' tenant and user, /api/panel answers 401 signed_out', async () => {
+  const token = await signIn('Cust12345', 6);
+  const cookie = `cs_session_Cust12345=${token}`;
+  const cases: Array<[string, Parameters<typeof panelFetch>[1]]> = [
+    ['no cookie', { ctx: 'Cust12345', assoc: 6 }],
+    ['a made-up token', { ctx: 'Cust12345', assoc: 6, cookie: 'cs_session_Cust12345=nope' }],
+    ['another user in the panel URL', { ctx: 'Cust12345', assoc: 5, cookie }],
+    ['a malformed associate', { ctx: 'Cust12345', assoc: 'x', cookie }],
+  ];
+  for (const [what, o] of cases) {
+    const res = await panelFetch('/session', o);
+    assert.equal(res.status, 401, what);
+    const body = await json(res);
+    assert.equal(body.error, 'signed_out', what);
+    assert.equal(typeof body.message, 'string');
+  }
+  const bare = await fetch(`${app}/api/panel/session`, { headers: { cookie } });
+  assert.equal(bare.status, 401, 'no X-Panel-* headers');
+  assert.equal((await panelFetch('/session', { ctx: 'Cust12345', assoc: 6, cookie })).status, 200);
+});
+
+test('an expired session answers 401, and a used one slides its expiry and its cookie', async () => {
+  const token = await signIn('Cust12345', 7);
+  const cookie = `cs_session_Cust12345=${token}`;
+  const hash = createHash('sha256').update(token).digest('hex');
+  const fresh = await panelFetch('/session', { ctx: 'Cust12345', assoc: 7, cookie });
+  assert.equal(fresh.headers.getSetCookie().length, 0, 'used within the minute: nothing rewritten');
+  await t.db('panel_sessions').where({ token_hash: hash }).update({ last_seen_at: new Date(Date.now() - 2 * 3600_000), expires_at: new Date(Date.now() + 6 * 3600_000) });
+  const slid = await panelFetch('/session', { ctx: 'Cust12345', assoc: 7, cookie });
+  assert.equal(slid.status, 200);
+  assert.match(slid.headers.getSetCookie()[0] ?? '', /^cs_session_Cust12345=[^;]+; Max-Age=28800;/);
+  assert.ok(Math.abs(Date.parse(((await slid.json()) as { expiresAt: string }).expiresAt) - Date.now() - 8 * 3600_000) < 60_000);
+  await t.db('panel_sessions').where({ token_hash: hash }).update({ expires_at: new Date(Date.now() - 1000) });
+  const res = await panelFetch('/session', { ctx: 'Cust12345', assoc: 7, cookie });
+  assert.equal(res.status, 401);
+  assert.equal((await json(res)).error, 'signed_out');
+});
+
+test('a cookie of tenant A never serves a panel of tenant B', async () => {
+  const a = await signIn('Cust12345', 5);
+  const b = await signIn(OTHER, 5);
+  // A's cookie under its own name, sent to B's panel: the server reads only B's cookie.
+  assert.equal((await panelFetch('/echo', { ctx: OTHER, assoc: 5, cookie: `cs_session_Cust12345=${a}` })).status, 401);
+  // A's token put into B's cookie name: it opens nothing for B.
+  assert.equal((await panelFetch('/echo', { ctx: OTHER, assoc: 5, cookie: `cs_session_${OTHER}=${a}` })).status, 401);
+  assert.equal((await panelFetch('/echo', { ctx: 'Cust12345', assoc: 5, cookie: `cs_session_Cust12345=${b}` })).status, 401);
+  // Both cookies in one browser: each panel gets its own tenant.
+  const both = `cs_session_Cust12345=${a}; cs_session_${OTHER}=${b}`;
+  assert.equal((await json(await panelFetch('/echo', { ctx: OTHER, assoc: 5, cookie: both }))).contextIdentifier, OTHER);
+  assert.equal((await json(await panelFetch('/echo', { ctx: 'Cust12345', assoc: 5, cookie: both }))).contextIdentifier, 'Cust12345');
+});
+
+test('a changing request needs the session\'s CSRF token and, when it names one, the app\'s origin', async () => {
+  const token = await signIn('Cust12345', 5);
+  const cookie = `cs_session_Cust12345=${token}`;
+  const { csrfToken } = await session('Cust12345', 5, token);
+  const other = await session('Cust12345', 5, await signIn('Cust12345', 5));
+  const base = { ctx: 'Cust12345', assoc: 5, cookie, method: 'POST', body: {} };
+  const cases: Array<[string, Partial<Parameters<typeof panelFetch>[1]>]> = [
+    ['no token', {}],
+    ['a wrong token', { csrf: 'x'.repeat(csrfToken.length) }],
+    ['another session\'s token', { csrf: other.csrfToken }],
+    ['a foreign origin', { csrf: csrfToken, origin: 'https://evil.example' }],
+    ['an opaque origin', { csrf: csrfToken, origin: 'null' }],
+  ];
+  for (const [what, o] of cases) {
+    for (const method of ['POST', 'PATCH', 'PUT', 'DELETE']) {
+      const res = await panelFetch('/change', { ...base, ...o, method });
+      assert.equal(res.status, 403, `${method} with ${what}`);
+      assert.equal((await json(res)).error, 'csrf', `${method} with ${what}`);
+    }
+  }
+  const ok = await panelFetch('/change', { ...base, csrf: csrfToken });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { changed: true });
+  assert.equal((await panelFetch('/change', { ...base, csrf: csrfToken, origin: PUBLIC })).status, 200);
+  assert.equal((await panelFetch('/change', { ...base, csrf: csrfToken, cookie: undefined })).status, 401, 'signed out comes first');
+  assert.equal((await panelFetch('/echo', { ctx: 'Cust12345', assoc: 5, cookie })).status, 200, 'reading needs no token');
+});
+
+test('administrator routes answer 403 not_administrator to everyone else', async () => {
+  const user = await signIn('Cust12345', 6);
+  const res = await panelFetch('/admin/overview', { ctx: 'Cust12345', assoc: 6, cookie: `cs_session_Cust12345=${user}` });
+  assert.equal(res.status, 403);
+  const body = await json(res);
+  assert.equal(body.error, 'not_administrator');
+  assert.equal(body.message, 'Only a SuperOffice administrator can change Calendar Sync. Ask your administrator.');
+  const admin = await signIn('Cust12345', 5);
+  assert.equal((await panelFetch('/admin/overview', { ctx: 'Cust12345', assoc: 5, cookie: `cs_session_Cust12345=${admin}` })).status, 200);
+});
+
+test('signing out ends the session and clears the cookie', async () => {
+  const token = await signIn('Cust12345', 8);
+  const cookie = `cs_session_Cust12345=${token}`;
+  const { csrfToken } = await session('Cust12345', 8, token);
+  assert.equal((await panelFetch('/sign-out', { ctx: 'Cust12345', assoc: 8, cookie, method: 'POST' })).status, 403, 'sign-out needs the CSRF token too');
+  const res = await panelFetch('/sign-out', { ctx: 'Cust12345', assoc: 8, cookie, method: 'POST', csrf: csrfToken });
+  assert.equal(res.status, 204);
+  const cleared = res.headers.getSetCookie()[0] ?? '';
+  assert.match(cleared, /^cs_session_Cust12345=;/);
+  assert.match(cleared, /Expires=Thu, 01 Jan 1970/);
+  assert.match(cleared, /Secure/);
+  assert.match(cleared, /SameSite=None/);
+  assert.equal((await panelFetch('/session', { ctx: 'Cust12345', assoc: 8, cookie })).status, 401);
+});

@@ -1,0 +1,128 @@
+// The appointment passport against the SuperOffice simulator (appointments read through the SDK as
+// the tenant's system user) and the Microsoft 365 simulator (the calendar item's web link): why an
+// appointment is not synced (owner not linked, outside the window, a filtered type, private, not
+// yet), a synced one with its calendar item, and "sync now" for its owner's link.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MicrosoftApp } from '../../server/microsoft/admin-consent.ts';
+import { createMicrosoft, type Microsoft } from '../../server/microsoft/connector.ts';
+import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
+import { ADA, startGraphHarness, type GraphHarness } from '../providers/graph/harness.ts';
+import { queuedSyncs, servePanelApi, type As, type PanelApi } from './harness.ts';
+
+const CTX = 'Cust12345';
+const DAY = 86_400_000;
+let h: SuperOfficeApp;
+let g: GraphHarness;
+let microsoft: Microsoft;
+let api: PanelApi;
+let user: As;
+let profileId: string;
+
+before(async () => {
+  h = await startSuperOfficeApp();
+  g = await startGraphHarness();
+  const app: MicrosoftApp = { clientId: g.sim.app.clientId, clientSecret: g.sim.app.clientSecret, loginUrl: g.sim.loginUrl, graphUrl: g.sim.graphUrl };
+  microsoft = createMicrosoft({ db: h.t.db, keyring: h.keyring, app, caPem: g.caPem });
+  ({ profile_id: profileId } = await h.t.db('links').where({ id: h.linkId }).first('profile_id'));
+  await h.t.db('profiles').where({ id: profileId }).update({ connection: JSON.stringify({ mode: 'application', entraTenantId: g.sim.tenantId, verifiedAt: new Date().toISOString() }) });
+  await h.t.db('links').where({ id: h.linkId }).update({ mailbox: ADA });
+  api = await servePanelApi({ db: h.t.db, keyring: h.keyring, queue: h.queue, publicUrl: h.appUrl, superoffice: { api: h.services.api }, microsoft: { connector: microsoft, app } });
+  user = { tenantId: h.tenantId, associateId: 6, admin: false };
+});
+
+after(async () => {
+  await api.close();
+  await microsoft.close();
+  await g.close();
+  await h.close();
+});
+
+const at = (offsetMs: number) => new Date(Math.floor((Date.now() + offsetMs) / 3_600_000) * 3_600_000);
+function appointment(associateId: number, fields: Record<string, unknown> & { start?: Date }): number {
+  const start = fields.start ?? at(2 * DAY);
+  const { start: _s, ...rest } = fields;
+  const created = h.so.simulator.api.editAsUser(CTX, associateId, {
+    op: 'create',
+    appointment: { StartDate: start.toISOString(), EndDate: new Date(start.getTime() + 3_600_000).toISOString(), Title: 'Passport test', ...rest },
+  });
+  return Number(created?.AppointmentId);
+}
+const settings = (s: object) => h.t.db('profiles').where({ id: profileId }).update({ settings: JSON.stringify(s) });
+
+test('an appointment whose owner is not linked: not synced, and the passport names the owner', async () => {
+  const id = appointment(6, { Title: 'Bjørn\'s site visit' });
+  const res = await api.call('GET', `/appointments/${id}`, { as: user });
+  assert.equal(res.status, 200);
+  assert.equal(res.body.synced, false);
+  assert.equal(res.body.reason, 'not_linked');
+  assert.deepEqual(res.body.owner, { associateId: 6, userName: 'Bjørn Haugen' });
+  assert.match(res.body.reasonText, /Bjørn Haugen is not linked/);
+  assert.equal(res.body.link, null);
+  const sync = await api.call('POST', `/appointments/${id}/sync`, { as: user });
+  assert.equal(sync.status, 409);
+});
+
+test('outside the window, a filtered type, private: each reason in words; in scope but not synced yet is "not_yet"', async () => {
+  await settings({ window: { daysAhead: 30 } });
+  const far = await api.call('GET', `/appointments/${appointment(5, { start: at(90 * DAY) })}`, { as: user });
+  assert.equal(far.body.reason, 'outside_window');
+  assert.match(far.body.reasonText, /30 days back to 30 days ahead/);
+  assert.deepEqual(far.body.link, { state: 'active', stateText: 'Syncing with Microsoft 365.' });
+
+  await settings({ filters: { appointmentTypes: ['Meeting'] } });
+  const lunch = await api.call('GET', `/appointments/${appointment(5, { Task: { TaskListItemId: 3 } })}`, { as: user });
+  assert.equal(lunch.body.reason, 'filtered_type');
+  assert.match(lunch.body.reasonText, /"Lunch"/);
+
+  await settings({ filters: { private: false } });
+  const secret = await api.call('GET', `/appointments/${appointment(5, { Private: 'PrivateUser' })}`, { as: user });
+  assert.equal(secret.body.reason, 'private');
+  assert.match(secret.body.reasonText, /Private appointments/);
+
+  await settings({});
+  const soon = await api.call('GET', `/appointments/${appointment(5, {})}`, { as: user });
+  assert.equal(soon.body.synced, false);
+  assert.equal(soon.body.reason, 'not_yet');
+  assert.equal(soon.body.owner.userName, 'Ada Lindqvist');
+
+  await h.t.db('links').where({ id: h.linkId }).update({ direction: 'to_superoffice' });
+  assert.equal((await api.call('GET', `/appointments/${appointment(5, {})}`, { as: user })).body.reason, 'direction');
+  await h.t.db('links').where({ id: h.linkId }).update({ direction: 'two_way', state: 'needs_reconnect', last_error: 'The calendar refused access (AADSTS50173).' });
+  const stopped = await api.call('GET', `/appointments/${appointment(5, {})}`, { as: user });
+  assert.equal(stopped.body.reason, 'link_stopped');
+  assert.match(stopped.body.reasonText, /AADSTS50173/);
+  await h.t.db('links').where({ id: h.linkId }).update({ state: 'active', last_error: null });
+});
+
+test('a synced appointment shows its calendar item, with the web link the calendar gives', async () => {
+  const start = at(3 * DAY);
+  const id = appointment(5, { Title: 'Synced review', start });
+  const event = await g.side().create({
+    title: 'Synced review', description: '', location: '', showAs: 'busy', private: false, attendees: [], crmLinks: {},
+    timing: { allDay: false, start: { instant: start.toISOString(), timeZone: 'Europe/Oslo' }, end: { instant: new Date(start.getTime() + 3_600_000).toISOString(), timeZone: 'Europe/Oslo' } },
+  });
+  const syncedAt = new Date('2026-03-01T12:00:00Z');
+  await h.t.db('synced_items').insert({ tenant_id: h.tenantId, link_id: h.linkId, stable_key: 'cs1-passport', so_id: String(id), ext_id: event.id, last_synced_at: syncedAt });
+  const res = await api.call('GET', `/appointments/${id}`, { as: user });
+  assert.equal(res.body.synced, true);
+  assert.equal(res.body.reason, null);
+  assert.equal(res.body.item.calendarSystem, 'graph');
+  assert.equal(res.body.item.calendarItemId, event.id);
+  assert.equal(res.body.item.direction, 'two_way');
+  assert.equal(res.body.item.lastSyncedAt, syncedAt.toISOString());
+  assert.equal(res.body.item.lastError, null);
+  assert.match(res.body.item.webLink, /^https:\/\/outlook\.office365\.com\//);
+});
+
+test('sync now for an appointment queues its owner\'s link and names the appointment for the run; unknown appointments are 404', async () => {
+  const id = appointment(5, {});
+  assert.deepEqual((await api.call('POST', `/appointments/${id}/sync`, { as: user })).body, { queued: true });
+  assert.ok((await queuedSyncs(h.t.db)).includes(h.linkId));
+  assert.ok(await h.t.db('sync_hints').where({ tenant_id: h.tenantId, link_id: h.linkId, side: 'superoffice', item_id: String(id) }).first());
+  for (const bad of ['999999', 'abc']) {
+    const res = await api.call('GET', `/appointments/${bad}`, { as: user });
+    assert.equal(res.status, 404, bad);
+    assert.equal(res.body.error, 'not_found');
+  }
+});
