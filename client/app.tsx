@@ -1,17 +1,32 @@
+// Picks the panel SuperOffice framed (by path) and puts it behind the sign-in: every panel needs a
+// session, and the administrator's panel an administrator.
 import type { PanelContext } from './panel-context.ts';
 import { AdminPanel } from './panels/admin-panel.tsx';
 import { AppointmentPanel } from './panels/appointment-panel.tsx';
 import { UnknownPanel } from './panels/unknown-panel.tsx';
 import { UserPanel } from './panels/user-panel.tsx';
+import { SessionGate } from './session.tsx';
 
 export function App({ context }: { context: PanelContext }) {
   switch (context.kind) {
     case 'admin':
-      return <AdminPanel context={context} />;
+      return (
+        <SessionGate context={context} requireAdmin>
+          <AdminPanel />
+        </SessionGate>
+      );
     case 'user':
-      return <UserPanel context={context} />;
+      return (
+        <SessionGate context={context}>
+          <UserPanel />
+        </SessionGate>
+      );
     case 'appointment':
-      return <AppointmentPanel context={context} />;
+      return (
+        <SessionGate context={context}>
+          <AppointmentPanel context={context} />
+        </SessionGate>
+      );
     default:
       return <UnknownPanel context={context} />;
   }

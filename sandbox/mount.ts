@@ -61,6 +61,7 @@ export async function startSandbox(opts: StartSandboxOptions): Promise<Sandbox> 
     info: { superoffice: () => so.info(), graph: () => ms.info() },
     // Microsoft 365 mailboxes open on the Graph simulator's page, where a person edits them as in Outlook.
     mailboxPage: (system, mailbox) => (system === 'graph' ? `${ms.loginUrl}/control/mailbox/${encodeURIComponent(mailbox)}` : null),
+    signedIn: (associateId) => so.store.setWebClientUser(DEMO_CTX, associateId),
   });
   return {
     router,

@@ -21,11 +21,12 @@ export interface SandboxRouterOptions {
   /** Lets the shell edit the diary as the selected user; without it the shell is read-only. */
   edits?: ShellEditOptions;
   mailboxPage?: ShellRoutesOptions['mailboxPage'];
+  signedIn?: ShellRoutesOptions['signedIn'];
 }
 
 export function sandboxRouter(opts: SandboxRouterOptions): Router {
   const r = Router();
-  r.use(shellRoutes({ publicUrl: opts.publicUrl, manifest: opts.manifest, data: opts.data ?? (() => demoTenant()), editable: opts.edits !== undefined, ...(opts.mailboxPage ? { mailboxPage: opts.mailboxPage } : {}) }));
+  r.use(shellRoutes({ publicUrl: opts.publicUrl, manifest: opts.manifest, data: opts.data ?? (() => demoTenant()), editable: opts.edits !== undefined, ...(opts.mailboxPage ? { mailboxPage: opts.mailboxPage } : {}), ...(opts.signedIn ? { signedIn: opts.signedIn } : {}) }));
   if (opts.edits) r.use(shellEditRoutes(opts.edits));
   r.get('/sandbox/info', sandboxInfoHandler({ ca: opts.ca, publicUrl: opts.publicUrl, sources: opts.info }));
   // For a person who wants their browser or curl to trust the https simulators.

@@ -5,7 +5,7 @@ import type { PanelContext } from '../panel-context.ts';
 export function UnknownPanel({ context }: { context: PanelContext }) {
   return (
     <PanelPage
-      context={context}
+      kind={null}
       title="Unknown panel"
       purpose={`There is no panel called “${context.path}”. The panels are admin, user and appointment; check the web panel's URL in SuperOffice.`}
     />

@@ -1,7 +1,7 @@
 // Serves the "SuperOffice shell" page and the one endpoint it reads. The page is plain HTML, CSS and
 // an ES module served as files: the app's CSP forbids inline script, and the shell is not part of the
 // product, so it gets no build step of its own.
-import { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { fileURLToPath } from 'node:url';
 import type { AppManifest } from '../../manifest/manifest.ts';
 import type { DemoTenant } from '../demo.ts';
@@ -16,6 +16,8 @@ export interface ShellRoutesOptions {
   editable?: boolean;
   /** Where a simulator shows a mailbox "as in Outlook"; the shell links the user's calendar chip there. */
   mailboxPage?: (calendarSystem: string, mailbox: string) => string | null;
+  /** Tells the SuperOffice simulator who now uses the web client, so its sign-in page offers that user. */
+  signedIn?: (associateId: number) => void;
 }
 
 const FILES = {
@@ -65,6 +67,18 @@ export function shellRoutes(opts: ShellRoutesOptions): Router {
       if (!(err instanceof UnknownUserError)) throw err;
       res.status(404).json({ error: 'unknown_user', message: err.message });
     }
+  });
+
+  // The shell's "Signed in as" is who uses SuperOffice; a panel's sign-in popup then offers them.
+  r.post('/sandbox/api/signed-in', express.json({ limit: '1kb' }), async (req: Request, res: Response) => {
+    const associateId = Number((req.body as { associateId?: unknown } | undefined)?.associateId);
+    const users = (await opts.data()).users;
+    if (!users.some((u) => u.associateId === associateId)) {
+      res.status(404).json({ error: 'unknown_user', message: `No demo user has associate id ${JSON.stringify(associateId)}` });
+      return;
+    }
+    opts.signedIn?.(associateId);
+    res.status(204).end();
   });
   return r;
 }

@@ -368,9 +368,20 @@ function onDialogClosed() {
   $('appointment-frame').removeAttribute('src');
 }
 
+/** Tells SuperOffice who uses the web client now, so a panel's sign-in popup offers that user. */
+async function announceSignedIn(associateId) {
+  const res = await fetch('/sandbox/api/signed-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ associateId }),
+  });
+  if (!res.ok) throw new Error(`POST /sandbox/api/signed-in answered ${res.status}`);
+}
+
 async function switchUser(associateId) {
   try {
     state = await load(associateId);
+    await announceSignedIn(state.currentUser.associateId);
     $('load-error').hidden = true;
   } catch (err) {
     showError(err);
@@ -416,6 +427,33 @@ function wire() {
   $('new-appointment').addEventListener('click', openNewDialog);
 }
 
+/**
+ * The diary follows SuperOffice while it is shown: appointments the sync brings in from the calendar
+ * (or that another tab changed) appear within seconds, as the panels' own status does. It is left
+ * alone while the dialog is open, so nothing moves under the person's hands.
+ */
+const DIARY_REFRESH_MS = 5000;
+let refreshing = false;
+
+async function refreshDiary() {
+  if (refreshing || !state || document.visibilityState !== 'visible' || $('appointment-dialog').open) return;
+  refreshing = true;
+  try {
+    const next = await load(state.currentUser.associateId);
+    if (next.currentUser.associateId !== state.currentUser.associateId || $('appointment-dialog').open) return;
+    const changed = JSON.stringify(next.appointments) !== JSON.stringify(state.appointments);
+    state = next;
+    if (changed) renderDiary();
+  } catch {
+    // A failed refresh changes nothing; the next one tries again.
+  } finally {
+    refreshing = false;
+  }
+}
+
 wire();
 const initial = new URL(location.href).searchParams.get('as') ?? undefined;
-switchUser(initial).then(() => document.body.classList.add('ready'));
+switchUser(initial).then(() => {
+  document.body.classList.add('ready');
+  setInterval(refreshDiary, DIARY_REFRESH_MS);
+});

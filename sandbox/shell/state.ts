@@ -94,10 +94,10 @@ export function shellState(tenant: DemoTenant, manifest: AppManifest, publicUrl:
       : tenant.users.find((u) => u.associateId === associateId);
   if (!user) throw new UnknownUserError(associateId ?? NaN);
 
-  // SuperOffice shows a panel to every user group; the shell hides the admin button from
-  // non-administrators only because the admin panel would refuse them anyway.
+  // SuperOffice shows a panel to every user group (a certification rule), so the shell shows the
+  // admin button to everyone too: a non-administrator who opens it meets the panel's own refusal.
   const navigator = manifest.webPanels
-    .filter((p) => p.visibleIn === 'NavigatorButton' && (p.audience === 'everyone' || user.isAdministrator))
+    .filter((p) => p.visibleIn === 'NavigatorButton')
     .map((p) => ({
       key: p.key,
       progId: p.progId,

@@ -186,6 +186,8 @@ export class SuperOfficeStore {
   readonly tickets = new Map<string, Ticket>();
   private origin: string | undefined;
   private readonly consentListeners: Array<() => void> = [];
+  /** Per tenant, who is signed in to SuperOffice's web client (the sandbox shell's "Signed in as"). */
+  private readonly webClientUsers = new Map<string, number>();
 
   constructor(opts: SoStoreOptions = {}) {
     this.environment = opts.environment ?? 'sod';
@@ -243,6 +245,18 @@ export class SuperOfficeStore {
 
   tenants(): Tenant[] {
     return [...this.tenantsByCtx.values()];
+  }
+
+  /**
+   * Real SuperOffice users are already signed in to SuperID from its web client, so an app's sign-in
+   * popup knows who they are; the sign-in page here offers that user first.
+   */
+  setWebClientUser(ctx: string, associateId: number): void {
+    this.webClientUsers.set(ctx.toLowerCase(), associateId);
+  }
+
+  webClientUser(ctx: string): number | undefined {
+    return this.webClientUsers.get(ctx.toLowerCase());
   }
 
   createTenant(input: { contextIdentifier?: string; companyName: string; state?: TenantState; hostNumber?: number }): Tenant {

@@ -2,7 +2,8 @@
 // runs it: its own database and data folder, the demo tenant installed, the Microsoft 365 profile
 // connected and Ada and Daniel linked. Tests act only as people do, through the simulators' control
 // APIs (SuperOffice's sends the webhooks, Graph's the notifications), and read what the app keeps
-// from its database.
+// from its database. startSandboxWithoutMicrosoft() is the same sandbox started with
+// SANDBOX_DEMO_MICROSOFT=skip: the administrator sets up Microsoft 365 in the panel.
 import { mkdtempSync } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -82,8 +83,16 @@ export interface RequestRecord {
   at: string;
 }
 
-export interface Sandbox {
+export interface Sandbox extends SandboxBase {
+  /** The demo tenant's Microsoft 365 profile. */
+  profileId: string;
+}
+
+/** A sandbox process whether or not Microsoft 365 was set up at start. */
+export interface SandboxBase {
   app: AppProcess;
+  /** The app's own URL (the shell is at `${url}/sandbox`). */
+  url: string;
   /** knex on the app's own database. */
   db: Db;
   /** `.../control/tenants/Cust12345` of the SuperOffice simulator. */
@@ -91,8 +100,6 @@ export interface Sandbox {
   /** `.../control` of the Microsoft simulator. */
   msControl: string;
   tenantId: string;
-  /** The demo tenant's Microsoft 365 profile. */
-  profileId: string;
   call<T>(method: string, url: string, body?: unknown): Promise<T>;
   /** The user's Outlook calendar: masters and singles, or with a window every instance in it. */
   outlook(user: DemoUser, window?: { start: string; end: string }): Promise<GraphEvent[]>;
@@ -134,13 +141,49 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Jobs that mean the app is still working on (or waiting to retry) a link. */
 const LINK_TASKS = ['sync-link', 'graph-subscribe'];
 
+/** The demo sandbox as `npm start` gives it: Microsoft 365 connected, Ada and Daniel linked and subscribed. */
 export async function startSandbox(): Promise<Sandbox> {
+  const base = await launch('connect');
+  try {
+    // The start-up connects Microsoft 365 and links Ada and Daniel; each link gets a subscription.
+    await base.eventually('both demo mailboxes subscribed', async () => ((await base.call<unknown[]>('GET', `${base.msControl}/subscriptions`)).length >= 2 ? true : undefined));
+    const profile = await base.eventually<{ id: string }>('the demo tenant\'s Microsoft 365 profile', async () =>
+      base.db('profiles').where({ tenant_id: base.tenantId, calendar_system: 'graph' }).first('id'),
+    );
+    return { ...base, profileId: profile.id };
+  } catch (err) {
+    await base.stop();
+    throw err;
+  }
+}
+
+/**
+ * The demo sandbox with SuperOffice installed and provisioned (its webhook registered) but no
+ * calendar profile: what an administrator meets before setting up Microsoft 365 in the panel.
+ */
+export async function startSandboxWithoutMicrosoft(): Promise<SandboxBase> {
+  const base = await launch('skip');
+  try {
+    await base.eventually('the demo tenant\'s webhook registered', async () => ((await base.call<unknown[]>('GET', `${base.soControl}/webhooks`)).length >= 1 ? true : undefined));
+    return base;
+  } catch (err) {
+    await base.stop();
+    throw err;
+  }
+}
+
+async function launch(demoMicrosoft: 'connect' | 'skip'): Promise<SandboxBase> {
   const tdb: TestDatabase = await createTestDatabase();
-  const app = startAppProcess({ PORT: '0', DATABASE_URL: tdb.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'calsync-ms-')) });
+  const app = startAppProcess({
+    PORT: '0',
+    DATABASE_URL: tdb.url,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'calsync-ms-')),
+    SANDBOX_DEMO_MICROSOFT: demoMicrosoft,
+  });
   let trusting: Agent | undefined;
   let db: Db | undefined;
   try {
-    const [, url] = await app.waitFor(READY);
+    const url = (await app.waitFor(READY))[1]!;
     const sandboxInfo = async () =>
       (await (await fetch(`${url}/sandbox/info`)).json()) as { caCert: string; graph: { baseUrl: string }; superoffice: { tenants: Array<{ webApiUrl: string; ticket: string; appToken: string }> } };
     const info = await sandboxInfo();
@@ -182,19 +225,16 @@ export async function startSandbox(): Promise<Sandbox> {
       return Number(row?.n ?? 0) > 0;
     };
 
-    // The start-up connects Microsoft 365 and links Ada and Daniel; each link gets a subscription.
-    await eventually('both demo mailboxes subscribed', async () => ((await call<unknown[]>('GET', `${msControl}/subscriptions`)).length >= 2 ? true : undefined));
-    const profile = await eventually<{ id: string; tenant_id: string }>('the demo tenant\'s Microsoft 365 profile', async () =>
-      knex('profiles').join('tenants', 'tenants.id', 'profiles.tenant_id').where({ 'tenants.context_identifier': CTX, 'profiles.calendar_system': 'graph' }).first('profiles.id', 'profiles.tenant_id'),
-    );
+    // The app prints "ready" once the demo tenant is installed.
+    const tenant = await eventually<{ id: string }>('the demo tenant installed', async () => knex('tenants').where({ context_identifier: CTX }).first('id'));
 
-    const sandbox: Sandbox = {
+    const sandbox: SandboxBase = {
       app,
+      url,
       db: knex,
       soControl,
       msControl,
-      tenantId: profile.tenant_id,
-      profileId: profile.id,
+      tenantId: tenant.id,
       call,
       outlook: (user, window) => call<GraphEvent[]>('GET', window ? `${box(user)}?start=${encodeURIComponent(window.start)}&end=${encodeURIComponent(window.end)}` : box(user)),
       diary: async (user) => (await call<Appointment[]>('GET', `${soControl}/appointments`)).filter((a) => a.Associate?.AssociateId === user.associateId),
@@ -217,7 +257,7 @@ export async function startSandbox(): Promise<Sandbox> {
         update: (user, id, changes) => call<GraphEvent>('PATCH', `${box(user)}/${encodeURIComponent(id)}`, { changes }),
         remove: (user, id) => call<void>('DELETE', `${box(user)}/${encodeURIComponent(id)}`),
       },
-      link: (user) => knex('links').where({ tenant_id: profile.tenant_id, associate_id: user.associateId }).first('id', 'state', 'last_error', 'profile_id'),
+      link: (user) => knex('links').where({ tenant_id: tenant.id, associate_id: user.associateId }).first('id', 'state', 'last_error', 'profile_id'),
       requestCounts,
       requestsSince: async (since) => (await call<RequestRecord[]>('GET', `${msControl}/requests/recent`)).filter((r) => r.at >= since),
       eventually,

@@ -21,7 +21,7 @@ let ca: Ca;
 const servers: Server[] = [];
 
 /** Starts the app with the sandbox router; the public URL is only known once listening, as in the app. */
-async function serve(data?: () => DemoTenant, mailboxPage?: (system: string, mailbox: string) => string | null): Promise<string> {
+async function serve(data?: () => DemoTenant, mailboxPage?: (system: string, mailbox: string) => string | null, signedIn?: (associateId: number) => void): Promise<string> {
   let app: ReturnType<typeof createHttpApp> | undefined;
   const server = createServer((req, res) => app!(req, res)).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -31,7 +31,7 @@ async function serve(data?: () => DemoTenant, mailboxPage?: (system: string, mai
     config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'sandbox' },
     log: createLogger('silent'),
     readiness: () => [],
-    routers: [sandboxRouter({ ca, publicUrl: base, manifest: loadManifest(), data, ...(mailboxPage ? { mailboxPage } : {}) })],
+    routers: [sandboxRouter({ ca, publicUrl: base, manifest: loadManifest(), data, ...(mailboxPage ? { mailboxPage } : {}), ...(signedIn ? { signedIn } : {}) })],
   });
   return base;
 }
@@ -99,19 +99,20 @@ test('the shell state shows the administrator by default, with panel URLs from t
   }
 });
 
-test('another user sees only their own diary and no admin panel', async () => {
+test('another user sees only their own diary, and the admin panel as SuperOffice shows it to everyone', async () => {
   const base = await serve();
   const admin = (await getJson<ShellState>(`${base}/sandbox/api/state`)).body;
   const other = admin.users.find((u) => !u.isAdministrator && u.calendarSystem === 'google')!;
   const { body } = await getJson<ShellState>(`${base}/sandbox/api/state?as=${other.associateId}`);
   assert.equal(body.currentUser.associateId, other.associateId);
-  assert.deepEqual(body.navigator.map((n) => n.key), ['user']);
+  assert.deepEqual(body.navigator.map((n) => n.key).sort(), ['admin', 'user']);
+  assert.ok(body.navigator.every((n) => new URL(n.url).searchParams.get('assoc') === String(other.associateId)));
   assert.ok(body.appointments.length > 0);
   assert.ok(body.appointments.every((a) => a.associateId === other.associateId));
   const ids = new Set(admin.appointments.map((a) => a.id));
   assert.ok(body.appointments.every((a) => !ids.has(a.id)));
   // This user's language reaches <lani>.
-  assert.equal(new URL(body.navigator[0]!.url).searchParams.get('lang'), 'nb');
+  assert.ok(body.navigator.every((n) => new URL(n.url).searchParams.get('lang') === 'nb'));
 
   assert.equal((await getJson(`${base}/sandbox/api/state?as=999`)).status, 404);
   assert.equal((await getJson(`${base}/sandbox/api/state?as=abc`)).status, 400);
@@ -158,4 +159,18 @@ test('a user\'s calendar chip links to the simulator\'s mailbox page when a simu
   assert.equal(ada.body.mailboxPage, 'https://sim.test/control/mailbox/ada.lindqvist@demo-company.example');
   const bjorn = await getJson<ShellState & { mailboxPage: string | null }>(`${base}/sandbox/api/state?as=6`);
   assert.equal(bjorn.body.mailboxPage, null, 'no simulator for Google yet');
+});
+
+test('the shell tells SuperOffice who uses it, so a panel\'s sign-in window offers that user', async () => {
+  const told: number[] = [];
+  const base = await serve(undefined, undefined, (id) => told.push(id));
+  const post = (body: unknown) => fetch(`${base}/sandbox/api/signed-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal((await post({ associateId: 7 })).status, 204);
+  assert.deepEqual(told, [7]);
+  for (const bad of [{ associateId: 999 }, { associateId: 'x' }, {}]) {
+    const res = await post(bad);
+    assert.equal(res.status, 404, JSON.stringify(bad));
+    assert.equal(((await res.json()) as { error: string }).error, 'unknown_user');
+  }
+  assert.deepEqual(told, [7], 'only demo users are announced');
 });

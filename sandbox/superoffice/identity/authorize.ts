@@ -141,6 +141,12 @@ export function authorizeRoutes(store: SuperOfficeStore): Router {
       const u = store.users(t).find((a) => a.email.toLowerCase() === hint);
       if (u) selected = `${t.contextIdentifier}:${u.associateId}`;
     }
+    // Without a hint, the one tenant's web-client user, as SuperID's single sign-on would know them.
+    const only = v.tenants.length === 1 ? v.tenants[0] : undefined;
+    const current = only && store.webClientUser(only.contextIdentifier);
+    if (!selected && only && current !== undefined && store.users(only).some((a) => a.associateId === current)) {
+      selected = `${only.contextIdentifier}:${current}`;
+    }
     showPage(res, store, v, selected);
   });
 

@@ -132,6 +132,21 @@ test('the sign-in page lists the tenant users, preselects login_hint and refuses
   assert.doesNotMatch(html, /System/, 'the system user is not offered');
 });
 
+test('without login_hint the sign-in page offers the tenant\'s web-client user, as single sign-on would', async () => {
+  const page = async (extra: Record<string, string> = {}) =>
+    (await call(`/login/common/oauth/authorize?${new URLSearchParams(authorizeParams({ user: '', extra }))}`)).text();
+  assert.doesNotMatch(await page(), /checked/, 'nobody chosen yet');
+  store.setWebClientUser('Cust12345', 8);
+  try {
+    assert.match(await page(), /value="Cust12345:8" checked/);
+    assert.match(await page({ login_hint: 'carla.mendes@demo-company.example' }), /value="Cust12345:7" checked/, 'a login_hint wins');
+    store.setWebClientUser('Cust12345', 999);
+    assert.doesNotMatch(await page(), /checked/, 'an associate the tenant does not have is not offered');
+  } finally {
+    store.setWebClientUser('Cust12345', 0);
+  }
+});
+
 test('code flow with PKCE S256 and nonce: an administrator gets every claim and the system token', async () => {
   const p = pkce('S256');
   const code = await codeFrom(await signIn({ user: 'Cust12345:5', challenge: p, nonce: 'n-0S6_WzA2Mj' }));

@@ -1,0 +1,27 @@
+// The tenant line above the tabs: company, subscription, seats.
+import type { AdminOverview } from '../panel-api-types.ts';
+import { SeatCount } from './seat-count.tsx';
+
+export function TenantSummary({ overview }: { overview: AdminOverview }) {
+  const { tenant } = overview;
+  return (
+    <dl class="summary-line">
+      <div>
+        <dt>Company</dt>
+        <dd>
+          {tenant.name} <span class="muted">({tenant.contextIdentifier})</span>
+        </dd>
+      </div>
+      <div>
+        <dt>Subscription</dt>
+        <dd>{tenant.subscriptionState}</dd>
+      </div>
+      <div>
+        <dt>Seats</dt>
+        <dd>
+          <SeatCount seats={tenant.seats} />
+        </dd>
+      </div>
+    </dl>
+  );
+}
