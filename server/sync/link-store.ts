@@ -12,6 +12,9 @@ export interface StoredRow extends LinkRow {
   lastError: string | null;
 }
 
+/** States only an administrator sets and lifts; a run ending meanwhile does not overwrite them. */
+const HELD_STATES = ['paused', 'unlinked'];
+
 export interface LinkSyncState {
   state: string;
   /** The administrator's choice for this link; null: as the settings say. */
@@ -159,13 +162,16 @@ export class LinkStore {
       }
       const patch: Record<string, unknown> = { state: opts.state, last_error: opts.lastError, last_sync_at: opts.now, updated_at: opts.now };
       if (opts.pendingDeletions !== undefined) patch.pending_deletions = opts.pendingDeletions === null ? null : JSON.stringify(opts.pendingDeletions);
-      await trx('links').where({ tenant_id: this.tenantId, id: this.linkId }).update(patch);
+      // An administrator who paused or unlinked the link while this run was under way has the
+      // last word: the run records itself but does not set the link going again.
+      await trx('links').where({ tenant_id: this.tenantId, id: this.linkId }).update(patch).whereNotIn('state', HELD_STATES);
+      await trx('links').where({ tenant_id: this.tenantId, id: this.linkId }).whereIn('state', HELD_STATES).update({ last_sync_at: opts.now, updated_at: opts.now });
     });
   }
 
   /** A run that could not go on (authorisation withdrawn, say): the link says why, nothing else moves. */
   async stopLink(state: string, reason: string, now: Date): Promise<void> {
-    await this.db('links').where({ tenant_id: this.tenantId, id: this.linkId }).update({ state, last_error: reason, updated_at: now });
+    await this.db('links').where({ tenant_id: this.tenantId, id: this.linkId }).whereNotIn('state', HELD_STATES).update({ state, last_error: reason, updated_at: now });
   }
 
   async clearConfirmedDeletions(now: Date): Promise<void> {

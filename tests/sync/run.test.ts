@@ -326,3 +326,24 @@ test('a run that lists only the calendar reads SuperOffice items by hint alone a
     assert.ok(e.cal.snapshot().some((i) => i.event.title === quiet.event.title));
     assert.equal(e.cal.size, 3);
   }));
+
+test('a link an administrator paused or unlinked while a run was under way stays so when the run ends', () =>
+  withEngine(async (e) => {
+    e.so.userCreate(makeEvent({ title: 'Before the pause' }));
+    for (const held of ['paused', 'unlinked']) {
+      // The administrator acts after the run has read its state: the run's end must not undo it.
+      const realRows = e.store.rows.bind(e.store);
+      e.store.rows = async () => {
+        await e.tdb.db('links').where({ id: e.linkId }).update({ state: held });
+        return realRows();
+      };
+      await e.run();
+      e.store.rows = realRows;
+      const link = await e.tdb.db('links').where({ id: e.linkId }).first('state', 'last_sync_at');
+      assert.equal(link.state, held);
+      assert.ok(link.last_sync_at, 'the run is still recorded');
+      await e.store.stopLink('error', 'a later failure', new Date());
+      assert.equal((await e.tdb.db('links').where({ id: e.linkId }).first('state')).state, held);
+      await e.tdb.db('links').where({ id: e.linkId }).update({ state: 'active' });
+    }
+  }));
