@@ -12,6 +12,8 @@ export interface Session {
   contextIdentifier: string;
   tenantName: string | null;
   associateId: number;
+  /** The user's first and last name from SuperOffice; null when it sent none. */
+  userName: string | null;
   isAdministrator: boolean;
   csrfToken: string;
   expiresAt: string;
@@ -177,7 +179,7 @@ export function SessionGate({ context, requireAdmin = false, children }: Session
           <GatePage title="Ask your administrator">
             <p role="alert">Only a SuperOffice administrator can change Calendar Sync. Ask your administrator.</p>
             <p class="hint">
-              You are signed in as user {state.session.associateId} of {state.session.tenantName ?? state.session.contextIdentifier}.
+              You are signed in as {state.session.userName ?? `user ${state.session.associateId}`} of {state.session.tenantName ?? state.session.contextIdentifier}.
             </p>
           </GatePage>
         );

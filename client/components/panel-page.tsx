@@ -1,4 +1,5 @@
-// The frame every panel shares: the product's name, the panel's title and purpose, and the panel.
+// The frame every panel shares: the product's name, who is signed in to which company, the panel's
+// title and purpose, and the panel.
 import type { ComponentChildren } from 'preact';
 import type { PanelKind } from '../panel-context.ts';
 
@@ -12,12 +13,14 @@ export interface PanelPageProps {
   purpose?: string;
   /** The signed-in tenant, once known. */
   tenantName?: string | null;
+  /** The signed-in user's name (GET /session's userName), greeted in the header. */
+  userName?: string | null;
   /** Wider pages (the administrator's) may use the room they get. */
   wide?: boolean;
   children?: ComponentChildren;
 }
 
-export function PanelPage({ kind, title, purpose, tenantName, wide = false, children }: PanelPageProps) {
+export function PanelPage({ kind, title, purpose, tenantName, userName, wide = false, children }: PanelPageProps) {
   return (
     <div class="page" data-panel={kind ?? 'unknown'}>
       <header class="page-header">
@@ -27,7 +30,13 @@ export function PanelPage({ kind, title, purpose, tenantName, wide = false, chil
           </svg>
         </span>
         <span class="product-name">{PRODUCT_NAME}</span>
-        {tenantName ? <span class="tenant-name">{tenantName}</span> : null}
+        {tenantName || userName ? (
+          <span class="signed-in">
+            {userName ? <span class="user-name">Signed in as {userName}</span> : null}
+            {tenantName && userName ? ' · ' : null}
+            {tenantName ? <span class="tenant-name">{tenantName}</span> : null}
+          </span>
+        ) : null}
       </header>
 
       <main class={wide ? 'page-body page-body-wide' : 'page-body'}>

@@ -42,7 +42,7 @@ export function AdminPanel() {
   };
 
   return (
-    <PanelPage kind="admin" title="Administration" purpose="Set up calendar sync for your company and watch it work." tenantName={session.tenantName ?? data?.tenant.name} wide>
+    <PanelPage kind="admin" title="Administration" purpose="Set up calendar sync for your company and watch it work." tenantName={session.tenantName ?? data?.tenant.name} userName={session.userName} wide>
       {data ? (
         <>
           <TenantSummary overview={data} />

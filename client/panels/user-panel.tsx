@@ -14,7 +14,7 @@ export function UserPanel() {
   const me = usePolling<Me>('/me');
   const data = me.data;
   return (
-    <PanelPage kind="user" title="Your calendar link" purpose="How your SuperOffice diary is kept in step with your calendar." tenantName={session.tenantName}>
+    <PanelPage kind="user" title="Your calendar link" purpose="How your SuperOffice diary is kept in step with your calendar." tenantName={session.tenantName} userName={session.userName}>
       {data ? (
         <>
           <StaleNotice error={me.error} />

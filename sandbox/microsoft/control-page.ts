@@ -2,6 +2,8 @@
 // zone) where a person creates, edits and deletes events "in Outlook". Plain forms posting back here
 // and a stylesheet served as a file: no script at all, so the page works under a strict CSP and in
 // the sandbox shell's frame. Every edit goes through the control API, so subscriptions are notified.
+// `?event=<id>` (an event's webLink, graph/event-json.ts) opens that event's week with its row
+// marked; the link's `#event` fragment scrolls to it.
 import express, { Router, type Request, type Response } from 'express';
 import type { MicrosoftControl } from './control.ts';
 import type { Directory } from './directory.ts';
@@ -22,9 +24,12 @@ input[type=time] { width: 6.5rem; }
 .notice { background: #dff6dd; padding: .5rem; }
 .error { background: #fde7e9; padding: .5rem; }
 .kind { color: #666; font-size: .85em; }
+tr.marked td { background: #fff4ce; outline: 2px solid #c19c00; }
 fieldset { border: 1px solid #ccc; }
 `;
 
+/** The instant of a Graph dateTimeTimeZone the control API gives in UTC. */
+const instantOf = (t: unknown) => Date.parse(`${String((t as { dateTime: string }).dateTime).slice(0, 19)}Z`);
 const dateOf = (wall: number) => new Date(wall).toISOString().slice(0, 10);
 const timeOf = (wall: number) => new Date(wall).toISOString().slice(11, 16);
 
@@ -49,30 +54,45 @@ function eventFields(subject: string, date: string, start: string, end: string, 
       <input type="text" name="location" value="${esc(location)}" aria-label="Location" placeholder="Location">`;
 }
 
+/** When the event starts (UTC ms), or null when the mailbox has no such event. */
+function eventStart(control: MicrosoftControl, userId: string, eventId: string): number | null {
+  try {
+    return instantOf(control.event(userId, eventId).start);
+  } catch (err) {
+    if (err instanceof GraphError) return null;
+    throw err;
+  }
+}
+
 function render(control: MicrosoftControl, dir: Directory, req: Request, res: Response): void {
   const user = dir.user(String(req.params.upn ?? ''));
   if (!user) return void res.status(404).type('text').send('No such user');
   if (!user.hasMailbox) return void res.status(404).type('text').send(`${user.userPrincipalName} has no Exchange Online mailbox`);
   const zone = control.mailboxTimeZone(user.id);
   const weekParam = typeof req.query.week === 'string' ? parseDateTime(req.query.week) : null;
-  const start = monday(weekParam ? weekParam.ms : toWall(dir.now(), zone));
+  const marked = typeof req.query.event === 'string' ? req.query.event : null;
+  const markedStart = marked && !weekParam ? eventStart(control, user.id, marked) : null;
+  const start = monday(weekParam ? weekParam.ms : toWall(markedStart ?? dir.now(), zone));
   const from = fromWall(start, zone);
   const to = fromWall(start + 7 * DAY, zone);
   const events = control.events(user.id, { start: new Date(from), end: new Date(to) });
   const week = dateOf(start);
   const rows = events.map((e) => {
-    const s = toWall(Date.parse(`${String((e.start as { dateTime: string }).dateTime).slice(0, 19)}Z`), zone);
-    const en = toWall(Date.parse(`${String((e.end as { dateTime: string }).dateTime).slice(0, 19)}Z`), zone);
+    const s = toWall(instantOf(e.start), zone);
+    const en = toWall(instantOf(e.end), zone);
     const id = encodeURIComponent(String(e.id));
     const location = String((e.location as { displayName?: string } | undefined)?.displayName ?? '');
-    return `<tr><td><form method="post" action="/control/mailbox/${encodeURIComponent(user.userPrincipalName)}/events/${id}?week=${week}">
+    const mark = marked !== null && e.id === marked ? ' id="event" class="marked" aria-current="true"' : '';
+    return `<tr${mark}><td><form method="post" action="/control/mailbox/${encodeURIComponent(user.userPrincipalName)}/events/${id}?week=${week}">
       ${eventFields(String(e.subject ?? ''), dateOf(s), timeOf(s), timeOf(en), location)}
       <span class="kind">${esc(String(e.type))}</span>
       <button name="action" value="update">Save</button> <button name="action" value="delete" formnovalidate>Delete</button>
     </form></td></tr>`;
   }).join('\n');
   const notice = typeof req.query.notice === 'string' ? `<p class="notice" role="status">${esc(req.query.notice)}</p>` : '';
-  const error = typeof req.query.error === 'string' ? `<p class="error" role="alert">${esc(req.query.error)}</p>` : '';
+  const gone = marked && !weekParam && markedStart === null ? 'That event is no longer in this calendar.' : undefined;
+  const errorText = typeof req.query.error === 'string' ? req.query.error : gone;
+  const error = errorText ? `<p class="error" role="alert">${esc(errorText)}</p>` : '';
   const base = `/control/mailbox/${encodeURIComponent(user.userPrincipalName)}`;
   res.status(200).type('html').set('content-security-policy', CSP).send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(user.displayName)} – Outlook calendar (simulator)</title>

@@ -4,6 +4,7 @@
 // counts, idle()). control-routes.ts exposes the same over HTTP.
 import type { Directory } from './directory.ts';
 import type { LoginFault } from './identity/context.ts';
+import { simulatorOrigin } from './graph/context.ts';
 import { GraphError } from './graph/errors.ts';
 import { eventJson } from './graph/event-json.ts';
 import { readEventInput } from './graph/event-model.ts';
@@ -38,6 +39,8 @@ export interface MicrosoftControl {
   events(user: string, opts?: { calendarId?: string; start?: Date; end?: Date }): Record<string, unknown>[];
   /** Changes a calendar "as the user in Outlook": subscriptions are notified as for any change. Returns the event (null for delete). */
   editAsUser(user: string, edit: MailboxEdit): Record<string, unknown> | null;
+  /** One event or occurrence as Graph returns it (UTC); Graph's 404 for an unknown id. */
+  event(user: string, eventId: string): Record<string, unknown>;
   calendars(user: string): Array<{ id: string; name: string; isDefault: boolean }>;
   createCalendar(user: string, name: string): { id: string; name: string; isDefault: boolean };
   /** The mailbox's own zone (IANA or Windows name): all-day events and the control page use it. */
@@ -80,14 +83,11 @@ function userId(dir: Directory, ref: string): string {
   return u.id;
 }
 
-const UTC_VIEW = { prefer: parsePrefer(undefined), select: null, expand: 'all' as const };
-
-export function eventOut(box: Mailbox, inst: Instance): Record<string, unknown> {
-  return eventJson(inst, box, UTC_VIEW);
-}
+const UTC_PREFER = parsePrefer(undefined);
 
 export function microsoftControl(dir: Directory, graph: GraphService, loginFaults: LoginFault[]): MicrosoftControl {
   const { mailboxes, pipeline, subscriptions, notifier, delta, ctx } = graph;
+  const eventOut = (box: Mailbox, inst: Instance) => eventJson(inst, box, { prefer: UTC_PREFER, select: null, expand: 'all', webOrigin: simulatorOrigin(ctx) });
   return {
     settings: ctx.settings,
     events(user, opts = {}) {
@@ -97,6 +97,10 @@ export function microsoftControl(dir: Directory, graph: GraphService, loginFault
         ? box.instancesIn(cal, opts.start.getTime(), opts.end.getTime())
         : box.masters(cal).map((e) => box.get(e.id)).sort((a, b) => a.content.start - b.content.start);
       return list.map((i) => eventOut(box, i));
+    },
+    event(user, eventId) {
+      const box = mailboxes.of(user);
+      return eventOut(box, box.get(eventId));
     },
     editAsUser(user, edit) {
       const box = mailboxes.of(user);

@@ -171,7 +171,8 @@ export function panelAuthRouter(deps: PanelAuthDeps): Router {
       if (!tenant || !isInstalled(tenant.installation_state as string)) {
         throw new SignInRefused('not_installed', `Calendar Sync is not installed for ${ctx}. Ask your SuperOffice administrator to install it.`);
       }
-      const session = await createSession(deps.db, deps.keyring, { tenantId: tenant.id as string, associateId: who.associateId, isAdministrator: who.isAdministrator });
+      const userName = [who.firstName, who.lastName].filter(Boolean).join(' ') || null;
+      const session = await createSession(deps.db, deps.keyring, { tenantId: tenant.id as string, associateId: who.associateId, isAdministrator: who.isAdministrator, userName });
       setSessionCookie(res, ctx, session.token);
       req.log.info({ tenant: ctx, associateId: who.associateId, isAdministrator: who.isAdministrator, sessionId: session.id }, 'panel user signed in');
       resultPage(res, deps.publicUrl, 200, 'Signed in', `You are signed in to Calendar Sync for ${tenant.name ?? ctx}.`, true);
@@ -264,6 +265,7 @@ export function panelApiMount(deps: Pick<PanelAuthDeps, 'db' | 'keyring' | 'publ
       contextIdentifier: session.contextIdentifier,
       tenantName: session.tenantName,
       associateId: session.associateId,
+      userName: session.userName,
       isAdministrator: session.isAdministrator,
       csrfToken: csrfTokenOf(deps.keyring, session),
       expiresAt: session.expiresAt.toISOString(),

@@ -1,6 +1,6 @@
 // Linking users: the match preview (SuperOffice users beside the directory's mailboxes, by e-mail;
-// nothing saved), linking within the seats, unlinking (items stay on both sides), a link's own
-// direction and overrides, and "sync now" for a selection.
+// nothing saved), linking within the seats, unlinking (items stay on both sides), pausing and
+// resuming a link, a link's own direction and overrides, and "sync now" for a selection.
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { GRAPH_SUBSCRIBE_TASK } from '../jobs/graph-subscribe.ts';
@@ -11,12 +11,12 @@ import { linkUser, SeatLimitReached } from '../superoffice/subscription.ts';
 import { SyncError } from '../sync/errors.ts';
 import { userOverridesSchema } from '../sync/settings.ts';
 import { requireSuperOffice, type PanelContext } from './context.ts';
-import { idParam, notFound, parse, provider } from './errors.ts';
+import { conflict, idParam, notFound, parse, provider } from './errors.ts';
 import { statusRows } from './link-rows.ts';
 import { profileOf } from './admin-profiles.ts';
 import type { ProfileRecord } from './profile-summary.ts';
 import { adminActor, adminOf, type PanelSession } from './session.ts';
-import { systemLabel } from './state-words.ts';
+import { stateText, systemLabel } from './state-words.ts';
 
 const linksSchema = z.strictObject({
   links: z.array(z.strictObject({ associateId: z.int().positive(), mailbox: z.string().trim().min(1).max(320) })).min(1).max(1000),
@@ -50,6 +50,11 @@ export async function linkOf(c: PanelContext, tenantId: string, id: unknown) {
     .first('links.id', 'links.state', 'links.associate_id', 'links.mailbox', 'links.profile_id', 'profiles.calendar_system', 'profiles.connection');
   if (!link) throw notFound(LINK);
   return link as { id: string; state: string; associate_id: number; mailbox: string; profile_id: string; calendar_system: string; connection: { mode?: string } };
+}
+
+/** The link's push subscription follows its state: the task makes one for a link that syncs and removes it for one that does not. */
+async function pushFollows(c: PanelContext, tenantId: string, linkId: string, calendarSystem: string): Promise<void> {
+  if (calendarSystem === 'graph' && c.microsoft) await c.queue.enqueue(GRAPH_SUBSCRIBE_TASK, { tenantId, linkId }, { queueName: `graph-sub:${linkId}` });
 }
 
 async function oneRow(c: PanelContext, req: Request, s: PanelSession, linkId: string) {
@@ -161,10 +166,42 @@ export function adminLinkRoutes(c: PanelContext): Router {
           .update({ state: 'unlinked', last_error: null, pending_deletions: null, confirm_deletions: false, updated_at: trx.fn.now() });
         await trx('audit_log').insert({ tenant_id: s.tenantId, link_id: link.id, actor: adminActor(s), action: 'unlink', before: JSON.stringify({ state: link.state, mailbox: link.mailbox, associateId: link.associate_id }), reason: 'unlinked by an administrator; items stay on both sides' });
       });
-      // Its push subscription goes too (the task removes it for a link that no longer syncs).
-      if (link.calendar_system === 'graph' && c.microsoft) await c.queue.enqueue(GRAPH_SUBSCRIBE_TASK, { tenantId: s.tenantId, linkId: link.id }, { queueName: `graph-sub:${link.id}` });
+      await pushFollows(c, s.tenantId, link.id, link.calendar_system);
     }
     res.status(204).end();
+  });
+
+  // Paused, the sync job skips the link; SuperOffice's changes still leave hints, and the calendar's
+  // delta picks up the rest, so a resume catches up on everything made meanwhile.
+  r.post('/links/:id/pause', async (req, res) => {
+    const s = adminOf(res);
+    const link = await linkOf(c, s.tenantId, req.params.id);
+    if (link.state === 'unlinked') throw conflict('This user is not linked, so there is nothing to pause. Link the user to a mailbox first.');
+    if (link.state !== 'paused') {
+      await c.db.transaction(async (trx) => {
+        await trx('links').where({ tenant_id: s.tenantId, id: link.id }).update({ state: 'paused', updated_at: trx.fn.now() });
+        await trx('audit_log').insert({ tenant_id: s.tenantId, link_id: link.id, actor: adminActor(s), action: 'pause', before: JSON.stringify({ state: link.state }), reason: 'paused by an administrator' });
+      });
+      await pushFollows(c, s.tenantId, link.id, link.calendar_system);
+    }
+    res.json(await oneRow(c, req, s, link.id));
+  });
+
+  r.post('/links/:id/resume', async (req, res) => {
+    const s = adminOf(res);
+    const link = await linkOf(c, s.tenantId, req.params.id);
+    if (link.state !== 'paused') {
+      const now = stateText({ state: link.state, lastError: null, calendarSystem: link.calendar_system, mode: null });
+      throw conflict(`This link is not paused, so there is nothing to resume. Its state: ${now}`);
+    }
+    await c.db.transaction(async (trx) => {
+      // The error from before the pause is history now; the next sync reports afresh.
+      await trx('links').where({ tenant_id: s.tenantId, id: link.id }).update({ state: 'active', last_error: null, updated_at: trx.fn.now() });
+      await trx('audit_log').insert({ tenant_id: s.tenantId, link_id: link.id, actor: adminActor(s), action: 'resume', after: JSON.stringify({ state: 'active' }), reason: 'resumed by an administrator' });
+    });
+    await pushFollows(c, s.tenantId, link.id, link.calendar_system);
+    await c.queue.enqueueLinkSync(s.tenantId, link.id, { reason: 'resumed' });
+    res.json(await oneRow(c, req, s, link.id));
   });
 
   r.patch('/links/:id', async (req, res) => {
@@ -217,6 +254,6 @@ async function afterLink(c: PanelContext, s: PanelSession, p: ProfileRecord, lin
     await trx('audit_log').insert({ tenant_id: s.tenantId, link_id: linkId, actor: adminActor(s), action: 'link', after: JSON.stringify({ associateId, mailbox, profileId: p.id }) });
   });
   if (!connected) return;
-  if (p.calendar_system === 'graph' && c.microsoft) await c.queue.enqueue(GRAPH_SUBSCRIBE_TASK, { tenantId: s.tenantId, linkId }, { queueName: `graph-sub:${linkId}` });
+  await pushFollows(c, s.tenantId, linkId, p.calendar_system);
   await c.queue.enqueueLinkSync(s.tenantId, linkId, { reason: 'linked' });
 }

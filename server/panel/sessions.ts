@@ -22,6 +22,8 @@ export interface PanelSession {
   contextIdentifier: string;
   tenantName: string | null;
   associateId: number;
+  /** The user's name from the id_token; null when it named nobody. */
+  userName: string | null;
   isAdministrator: boolean;
   lastSeenAt: Date;
   expiresAt: Date;
@@ -40,7 +42,7 @@ export function isInstalled(installationState: string): boolean {
 export async function createSession(
   db: Knex,
   keyring: Keyring,
-  input: { tenantId: string; associateId: number; isAdministrator: boolean },
+  input: { tenantId: string; associateId: number; isAdministrator: boolean; userName?: string | null },
   now = new Date(),
 ): Promise<{ token: string; id: string; expiresAt: Date }> {
   const token = randomBytes(32).toString('base64url');
@@ -52,6 +54,7 @@ export async function createSession(
       id,
       tenant_id: input.tenantId,
       associate_id: input.associateId,
+      user_name: input.userName ?? null,
       is_administrator: input.isAdministrator,
       token_hash: hashToken(token),
       sealed_csrf: keyring.seal(randomBytes(32).toString('base64url'), csrfAad(id)),
@@ -72,7 +75,7 @@ export async function findSession(db: Knex, token: string, contextIdentifier: st
     .whereNotIn('t.installation_state', NOT_INSTALLED)
     .andWhere('s.expires_at', '>', now)
     .first(
-      's.id', 's.tenant_id', 's.associate_id', 's.is_administrator', 's.last_seen_at', 's.expires_at', 's.sealed_csrf',
+      's.id', 's.tenant_id', 's.associate_id', 's.user_name', 's.is_administrator', 's.last_seen_at', 's.expires_at', 's.sealed_csrf',
       't.context_identifier', 't.name',
     );
   if (!row) return undefined;
@@ -82,6 +85,7 @@ export async function findSession(db: Knex, token: string, contextIdentifier: st
     contextIdentifier: row.context_identifier as string,
     tenantName: (row.name as string | null) ?? null,
     associateId: row.associate_id as number,
+    userName: (row.user_name as string | null) ?? null,
     isAdministrator: row.is_administrator as boolean,
     lastSeenAt: row.last_seen_at as Date,
     expiresAt: row.expires_at as Date,

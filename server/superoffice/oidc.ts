@@ -47,6 +47,9 @@ export interface SuperOfficeIdentity {
   contextIdentifier: string;
   associateId: number;
   email: string | undefined;
+  /** The `firstname` and `lastname` claims (specs/superoffice.md 2.3); SuperOffice may leave them out. */
+  firstName: string | undefined;
+  lastName: string | undefined;
   isAdministrator: boolean;
   companyName: string | undefined;
   serial: string | undefined;
@@ -66,6 +69,8 @@ export function identityFrom(claims: jwt.JwtPayload): SuperOfficeIdentity {
     contextIdentifier: ctx,
     associateId,
     email: str('email'),
+    firstName: str('firstname')?.trim() || undefined,
+    lastName: str('lastname')?.trim() || undefined,
     isAdministrator: str('is_administrator')?.toLowerCase() === 'true',
     companyName: str('company_name'),
     serial: str('serial'),

@@ -29,6 +29,8 @@ before(async () => {
   so = await startSuperOfficeSim();
   const other = so.store.createTenant({ contextIdentifier: OTHER, companyName: 'Other Company' });
   so.store.addAssociate(other, { associateId: 5, firstName: 'Otto', lastName: 'Other', email: 'otto@other.example', isAdministrator: true });
+  // A user whose name SuperOffice does not know: the id_token's firstname and lastname are empty.
+  so.store.addAssociate(other, { associateId: 9, firstName: '', lastName: '', email: 'nameless@other.example' });
   so.store.grantConsent(so.seed.app, other, 5);
   const gone = so.store.createTenant({ contextIdentifier: 'Cust99999', companyName: 'Gone Company' });
   so.store.addAssociate(gone, { associateId: 5, firstName: 'Gus', lastName: 'Gone', email: 'gus@gone.example', isAdministrator: true });
@@ -121,7 +123,7 @@ async function json(res: Response): Promise<Record<string, unknown>> {
 async function session(ctx: string, assoc: number, token: string) {
   const res = await panelFetch('/session', { ctx, assoc, cookie: `cs_session_${ctx}=${token}` });
   assert.equal(res.status, 200);
-  return (await res.json()) as { contextIdentifier: string; tenantName: string; associateId: number; isAdministrator: boolean; csrfToken: string; expiresAt: string };
+  return (await res.json()) as { contextIdentifier: string; tenantName: string; associateId: number; userName: string | null; isAdministrator: boolean; csrfToken: string; expiresAt: string };
 }
 
 test('the start sends the popup to SuperOffice with PKCE, state, nonce, the tenant and the panel callback', async () => {
@@ -148,6 +150,7 @@ test('a full sign-in sets the session cookie, tells the opener and serves the se
   assert.equal(Buffer.from(token, 'base64url').length, 32);
   const row = await t.db('panel_sessions').where({ token_hash: createHash('sha256').update(token).digest('hex') }).first();
   assert.equal(row.associate_id, 5);
+  assert.equal(row.user_name, 'Ada Lindqvist', 'the name from the id_token');
   assert.equal(row.is_administrator, true);
 
   // The page: no inline script (the CSP forbids it), a same-origin script told what to post and where.
@@ -166,6 +169,7 @@ test('a full sign-in sets the session cookie, tells the opener and serves the se
     contextIdentifier: 'Cust12345',
     tenantName: 'Demo Company',
     associateId: 5,
+    userName: 'Ada Lindqvist',
     isAdministrator: true,
     csrfToken: 'string',
     expiresAt: 'string',
@@ -185,6 +189,17 @@ async function refused(query: URLSearchParams, reason: RegExp) {
   assert.match(r.text, reason);
   assert.deepEqual(await t.db('panel_sessions').count<{ count: number }[]>('* as count'), before, 'no session row');
 }
+
+test('the session names the user from the id_token\'s firstname and lastname claims, and null when they are empty', async () => {
+  const otto = await signIn(OTHER, 5);
+  assert.equal((await session(OTHER, 5, otto)).userName, 'Otto Other');
+  const nameless = await signIn(OTHER, 9);
+  const s = await session(OTHER, 9, nameless);
+  assert.equal(s.userName, null);
+  assert.equal(s.associateId, 9);
+  const row = await t.db('panel_sessions').where({ token_hash: createHash('sha256').update(nameless).digest('hex') }).first('user_name');
+  assert.deepEqual(row, { user_name: null });
+});
 
 test('signing in as another user than the panel\'s is refused', async () => {
   await refused(await signInPage(await start('Cust12345', 5), 'Cust12345:6'), /You signed in as user 6 of Cust12345, but this panel belongs to user 5 of Cust12345/);

@@ -3,38 +3,25 @@
 // connection test and consent URL, user names in the grid, and restoring a deleted item.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MicrosoftApp } from '../../server/microsoft/admin-consent.ts';
-import { createMicrosoft, type Microsoft } from '../../server/microsoft/connector.ts';
-import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
-import { ADA, startGraphHarness, type GraphHarness } from '../providers/graph/harness.ts';
-import { addItem, addProfile, servePanelApi, type As, type PanelApi } from './harness.ts';
+import type { SuperOfficeApp } from '../helpers/superoffice-app.ts';
+import { ADA, type GraphHarness } from '../providers/graph/harness.ts';
+import { addItem, addProfile, servePanelApiWithProviders, type As, type PanelApi, type ProvidersPanelApi } from './harness.ts';
 
 const CTX = 'Cust12345';
+let env: ProvidersPanelApi;
 let h: SuperOfficeApp;
 let g: GraphHarness;
-let microsoft: Microsoft;
 let api: PanelApi;
 let admin: As;
 let profileId: string;
 
 before(async () => {
-  h = await startSuperOfficeApp();
-  g = await startGraphHarness();
-  const app: MicrosoftApp = { clientId: g.sim.app.clientId, clientSecret: g.sim.app.clientSecret, loginUrl: g.sim.loginUrl, graphUrl: g.sim.graphUrl };
-  microsoft = createMicrosoft({ db: h.t.db, keyring: h.keyring, app, caPem: g.caPem });
-  ({ profile_id: profileId } = await h.t.db('links').where({ id: h.linkId }).first('profile_id'));
-  await h.t.db('profiles').where({ id: profileId }).update({ connection: JSON.stringify({ mode: 'application', entraTenantId: g.sim.tenantId, verifiedAt: new Date().toISOString() }) });
-  await h.t.db('links').where({ id: h.linkId }).update({ mailbox: ADA });
-  api = await servePanelApi({ db: h.t.db, keyring: h.keyring, queue: h.queue, publicUrl: h.appUrl, superoffice: { api: h.services.api }, microsoft: { connector: microsoft, app } });
+  env = await servePanelApiWithProviders();
+  ({ h, g, api, profileId } = env);
   admin = { tenantId: h.tenantId, associateId: 5, admin: true };
 });
 
-after(async () => {
-  await api.close();
-  await microsoft.close();
-  await g.close();
-  await h.close();
-});
+after(() => env.close());
 
 const snapshot = async () => ({
   links: await h.t.db('links').orderBy('id').select('id', 'state', 'mailbox', 'updated_at'),

@@ -1,7 +1,7 @@
 // The administrator's routes of the panel API on a real database, without SuperOffice or Microsoft
 // configured: refusal for non-administrators, tenant isolation, profiles and their settings,
-// linking within the seats, unlink and relink, the status grid and its CSV, sync now, deletions,
-// the audit log and the deleted items.
+// linking within the seats, unlink and relink, pause and resume, the status grid and its CSV, sync
+// now, deletions, the audit log and the deleted items.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createQueue, type Queue } from '../../server/jobs/queue.ts';
@@ -51,6 +51,8 @@ test('signed out answers 401; a non-administrator is refused every administrator
     ['POST', `/admin/profiles/${foreignProfile}/links`, { links: [{ associateId: 3, mailbox: 'a@b.test' }] }],
     ['DELETE', `/admin/links/${foreignLink}`],
     ['POST', '/admin/links/sync', { linkIds: [foreignLink] }],
+    ['POST', `/admin/links/${foreignLink}/pause`],
+    ['POST', `/admin/links/${foreignLink}/resume`],
     ['GET', '/admin/status'],
     ['GET', '/admin/status.csv'],
     ['GET', '/admin/audit'],
@@ -187,6 +189,54 @@ test('unlink stops the link and keeps its items; relinking the same mailbox keep
   assert.deepEqual(link, [{ id: linkId, state: 'pending' }]);
   assert.deepEqual((await t.db('synced_items').where({ link_id: linkId }).pluck('id')).sort(), items.sort());
   assert.ok(await t.db('audit_log').where({ link_id: linkId, action: 'unlink', actor: 'admin:associate:1' }).first());
+  await t.db('links').where({ tenant_id: tenantA }).delete();
+  await t.db('profiles').where({ id: profileId }).delete();
+});
+
+test('pause stops a link until resume sets it active again and queues a sync; both audited; unlinked is 409; another tenant\'s link is 404', async () => {
+  const profileId = await addProfile(t.db, tenantA, { name: 'Pause' });
+  const linkId = await addLink(t.db, tenantA, profileId, { associateId: 25, state: 'error', lastError: 'Graph said 500' });
+  const gone = await addLink(t.db, tenantA, profileId, { associateId: 26, state: 'unlinked' });
+
+  for (const verb of ['pause', 'resume']) {
+    const foreign = await api.call('POST', `/admin/links/${foreignLink}/${verb}`, { as: admin });
+    assert.equal(foreign.status, 404, verb);
+    assert.equal(foreign.body.error, 'not_found');
+  }
+  assert.equal((await t.db('links').where({ id: foreignLink }).first('state')).state, 'active');
+  assert.ok(!(await queuedSyncs(t.db)).includes(foreignLink));
+
+  const paused = await api.call('POST', `/admin/links/${linkId}/pause`, { as: admin });
+  assert.equal(paused.status, 200);
+  assert.equal(paused.body.linkId, linkId);
+  assert.equal(paused.body.state, 'paused');
+  assert.equal(paused.body.stateText, 'Paused by an administrator.');
+  assert.equal((await t.db('links').where({ id: linkId }).first('state')).state, 'paused');
+  const pauseAudit = await t.db('audit_log').where({ link_id: linkId, action: 'pause' }).select('actor', 'before');
+  assert.deepEqual(pauseAudit, [{ actor: 'admin:associate:1', before: { state: 'error' } }]);
+  // Pausing again changes nothing and writes no second entry.
+  assert.equal((await api.call('POST', `/admin/links/${linkId}/pause`, { as: admin })).body.state, 'paused');
+  assert.equal((await t.db('audit_log').where({ link_id: linkId, action: 'pause' })).length, 1);
+  assert.equal((await api.call('GET', '/admin/status?state=paused', { as: admin })).body.rows[0].linkId, linkId);
+
+  assert.ok(!(await queuedSyncs(t.db)).includes(linkId));
+  const resumed = await api.call('POST', `/admin/links/${linkId}/resume`, { as: admin });
+  assert.equal(resumed.status, 200);
+  assert.equal(resumed.body.state, 'active');
+  assert.equal(resumed.body.lastError, null);
+  assert.deepEqual(await t.db('links').where({ id: linkId }).first('state', 'last_error'), { state: 'active', last_error: null });
+  assert.ok((await queuedSyncs(t.db)).includes(linkId), 'resume queues a sync');
+  assert.ok(await t.db('audit_log').where({ link_id: linkId, action: 'resume', actor: 'admin:associate:1' }).first());
+
+  const notPaused = await api.call('POST', `/admin/links/${linkId}/resume`, { as: admin });
+  assert.equal(notPaused.status, 409);
+  assert.equal(notPaused.body.error, 'conflict');
+  assert.match(notPaused.body.message, /not paused/);
+  const unlinked = await api.call('POST', `/admin/links/${gone}/pause`, { as: admin });
+  assert.equal(unlinked.status, 409);
+  assert.equal(unlinked.body.error, 'conflict');
+  assert.match(unlinked.body.message, /not linked/);
+  assert.equal((await t.db('links').where({ id: gone }).first('state')).state, 'unlinked');
   await t.db('links').where({ tenant_id: tenantA }).delete();
   await t.db('profiles').where({ id: profileId }).delete();
 });

@@ -1,6 +1,7 @@
 // The panel API in a test HTTP app: mounted at /api/panel behind a test-only stand-in for the
 // sign-in middleware, which sets res.locals.panel from an X-Test-Panel header (the real sign-in is
-// tested with its own routes). Plus fixtures for tenants, profiles, links and synced items.
+// tested with its own routes). Plus fixtures for tenants, profiles, links and synced items, and the
+// API against both simulators for the routes that reach SuperOffice and Microsoft 365.
 import type { AddressInfo } from 'node:net';
 import { createServer, type RequestListener } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -8,7 +9,11 @@ import { Router } from 'express';
 import type { Db } from '../../server/db/knex.ts';
 import { createHttpApp } from '../../server/http/app.ts';
 import { createLogger } from '../../server/log.ts';
+import type { MicrosoftApp } from '../../server/microsoft/admin-consent.ts';
+import { createMicrosoft } from '../../server/microsoft/connector.ts';
 import { panelApiRouter, type PanelApiDeps } from '../../server/panel-api/router.ts';
+import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
+import { ADA, startGraphHarness, type GraphHarness } from '../providers/graph/harness.ts';
 
 export interface As {
   tenantId: string;
@@ -63,6 +68,40 @@ export async function servePanelApi(deps: PanelApiDeps): Promise<PanelApi> {
       return { status: res.status, body, text, headers: res.headers };
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export interface ProvidersPanelApi {
+  /** The SuperOffice simulator with the app installed and its demo link (h.linkId). */
+  h: SuperOfficeApp;
+  g: GraphHarness;
+  api: PanelApi;
+  /** The demo link's profile: Microsoft 365, connected organisation-wide to the Graph simulator's tenant. */
+  profileId: string;
+  close(): Promise<void>;
+}
+
+/** The panel API with SuperOffice and Microsoft 365 both simulated; the demo link's mailbox is Ada's. */
+export async function servePanelApiWithProviders(): Promise<ProvidersPanelApi> {
+  const h = await startSuperOfficeApp();
+  const g = await startGraphHarness();
+  const app: MicrosoftApp = { clientId: g.sim.app.clientId, clientSecret: g.sim.app.clientSecret, loginUrl: g.sim.loginUrl, graphUrl: g.sim.graphUrl };
+  const microsoft = createMicrosoft({ db: h.t.db, keyring: h.keyring, app, caPem: g.caPem });
+  const { profile_id: profileId } = await h.t.db('links').where({ id: h.linkId }).first('profile_id');
+  await h.t.db('profiles').where({ id: profileId }).update({ connection: JSON.stringify({ mode: 'application', entraTenantId: g.sim.tenantId, verifiedAt: new Date().toISOString() }) });
+  await h.t.db('links').where({ id: h.linkId }).update({ mailbox: ADA });
+  const api = await servePanelApi({ db: h.t.db, keyring: h.keyring, queue: h.queue, publicUrl: h.appUrl, superoffice: { api: h.services.api }, microsoft: { connector: microsoft, app } });
+  return {
+    h,
+    g,
+    api,
+    profileId: profileId as string,
+    async close() {
+      await api.close();
+      await microsoft.close();
+      await g.close();
+      await h.close();
+    },
   };
 }
 

@@ -124,6 +124,8 @@ test('the administrator signs in, sets up Microsoft 365, links users from the ma
 
     // No profile yet: the guided setup opens by itself. Step 1, the calendar system.
     await panel.getByRole('heading', { name: 'Step 1 of 4: Calendar system' }).waitFor();
+    // The header greets her by the name SuperOffice's id_token gave.
+    assert.equal((await panel.locator('.page-header .user-name').textContent())?.trim(), 'Signed in as Ada Lindqvist');
     assert.ok(await panel.getByRole('radio', { name: /Microsoft 365/ }).isChecked());
     assert.ok(await panel.getByRole('radio', { name: /Google/ }).isDisabled(), 'systems still to come are shown, not offered');
     await panel.getByRole('button', { name: 'Next' }).click();
@@ -213,10 +215,41 @@ test('the administrator signs in, sets up Microsoft 365, links users from the ma
     // The status tab with the linked users is the README's picture of the administrator panel.
     await shot(page, 'admin-status.png', 'admin-panel.png', await frameClip(page.locator('#main-frame'), panel.locator('.status-grid')));
 
+    // Pause and resume from the row's actions: the grid says so, and a resumed link syncs again.
+    const adaRow = panel.locator('.status-grid tbody tr', { hasText: 'Ada Lindqvist' });
+    await adaRow.getByRole('button', { name: 'Pause syncing for Ada Lindqvist' }).click();
+    await sandbox.eventually('Ada paused in the status grid', async () => ((await statusRow(panel, 'Ada Lindqvist'))?.state === 'Paused by an administrator.' ? true : undefined));
+    assert.equal((await sandbox.link(ADA))?.state, 'paused');
+    await adaRow.getByRole('button', { name: 'Resume syncing for Ada Lindqvist' }).click();
+    await sandbox.eventually('Ada syncing again', async () => ((await statusRow(panel, 'Ada Lindqvist'))?.state === 'Syncing with Microsoft 365.' ? true : undefined));
+    assert.equal((await sandbox.link(ADA))?.state, 'active');
+
     // The preference stays saved: the Preferences tab shows it as stored.
     await panel.getByRole('tab', { name: 'Preferences' }).click();
     await panel.getByLabel('Sync private items').waitFor();
     assert.equal(await panel.getByLabel('Sync private items').isChecked(), false);
+
+    // The audit log fits the panel (about 900 pixels) as the status grid does: nothing scrolls
+    // sideways. On a phone-narrow page its rows become cards; nothing scrolls sideways there either.
+    await panel.getByRole('tab', { name: 'Audit & restore' }).click();
+    await panel.locator('.audit-grid tbody tr').first().waitFor();
+    const fit = (table: Locator) =>
+      table.evaluate((t) => {
+        const wrap = t.parentElement!;
+        const doc = t.ownerDocument.documentElement;
+        return { width: doc.clientWidth, table: wrap.scrollWidth <= wrap.clientWidth, page: doc.scrollWidth <= doc.clientWidth };
+      });
+    const wide = await fit(panel.locator('.audit-grid'));
+    assert.ok(wide.width > 850 && wide.width < 950, `the panel is ${wide.width} pixels wide`);
+    assert.deepEqual(wide, { width: wide.width, table: true, page: true });
+    const phone = await context.newPage();
+    await phone.setViewportSize({ width: 360, height: 800 });
+    await phone.goto(`${sandbox.url}/panel/admin?ctx=${CTX}&assoc=${ADA.associateId}&lang=en`);
+    await phone.getByRole('tab', { name: 'Audit & restore' }).click();
+    await phone.locator('.audit-grid tbody tr').first().waitFor();
+    assert.deepEqual(await fit(phone.locator('.audit-grid')), { width: 360, table: true, page: true });
+    await shot(phone, 'admin-audit-360.png');
+    await phone.close();
 
     assert.deepEqual(unexpected(problems), []);
     assert.deepEqual(unexpected(diaryProblems), []);
@@ -244,7 +277,10 @@ test('a user sees the passport of a synced appointment, and why another is not s
     assert.equal(await fact('Calendar item'), event.id, 'the Outlook item it is synced with');
     assert.match(await fact('Last sync'), /\bnow\b|\bago\b/);
     assert.match(await fact('Direction'), /two-way/i);
-    assert.equal(await passport.getByRole('link', { name: /Open in Outlook/ }).count(), 1);
+    const open = passport.getByRole('link', { name: /Open in Outlook/ });
+    assert.equal(await open.count(), 1);
+    // In the sandbox the calendar item opens on the Microsoft simulator's page of Daniel's mailbox.
+    assert.equal(await open.getAttribute('href'), `${msOrigin}/control/mailbox/${encodeURIComponent(DANIEL.mailbox)}?event=${encodeURIComponent(event.id)}#event`);
     await shot(page.locator('#appointment-dialog'), 'passport-synced.png', 'passport.png');
     await page.locator('#dialog-ok').click();
 
@@ -324,6 +360,7 @@ test('a non-administrator meets "ask your administrator" on the admin panel and 
       (await panel.locator('[data-gate] [role="alert"]').textContent())?.trim(),
       'Only a SuperOffice administrator can change Calendar Sync. Ask your administrator.',
     );
+    assert.equal((await panel.locator('[data-gate] .hint').textContent())?.trim(), 'You are signed in as Carla Mendes of Demo Company.');
     assert.equal(await panel.getByRole('tab', { name: 'Profiles' }).count(), 0, 'nothing of the administration is shown');
     await shot(page, 'non-admin-refused.png');
 

@@ -8,6 +8,12 @@ import type { AuditEntry } from '../panel-api-types.ts';
 const PAGE = 50;
 const SIDE_WORDS: Record<string, string> = { superoffice: 'SuperOffice', calendar: 'calendar' };
 
+/** An actor (`admin:associate:5`, `sync:settings-changed`) that may wrap after each colon rather than inside a word. */
+function actorText(actor: string) {
+  const parts = actor.split(':');
+  return parts.map((p, i) => (i < parts.length - 1 ? [`${p}:`, <wbr key={i} />] : p));
+}
+
 interface Page {
   entries: AuditEntry[];
   nextBefore: string | number | null;
@@ -55,7 +61,7 @@ export function AuditLog({ linkId, appointmentId }: { linkId: string; appointmen
       {loaded && entries.length === 0 ? <p class="muted">No entries.</p> : null}
       {entries.length > 0 ? (
         <div class="table-wrap">
-          <table class="grid grid-cards">
+          <table class="grid grid-cards audit-grid">
             <caption class="visually-hidden">Audit log, newest first</caption>
             <thead>
               <tr>
@@ -88,10 +94,10 @@ export function AuditLog({ linkId, appointmentId }: { linkId: string; appointmen
                     </span>
                   </td>
                   <td data-label="By">
-                    <span>{e.actor}</span>
+                    <span>{actorText(e.actor)}</span>
                   </td>
                   <td data-label="Why">
-                    <span>{e.reason ?? ''}</span>
+                    <span>{e.reason?.replace(/_/g, ' ') ?? ''}</span>
                   </td>
                 </tr>
               ))}

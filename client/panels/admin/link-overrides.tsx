@@ -2,10 +2,8 @@
 // and only what is changed is stored for the user. The direction is the link's own (it always wins).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { ActionButton } from '../../components/action-button.tsx';
-import { ActionStatus } from '../../components/action-status.tsx';
 import { errorText } from '../../components/error-text.ts';
-import { SettingsForm } from '../../components/settings/settings-form.tsx';
+import { OwnChoicesForm } from '../../components/settings/own-choices-form.tsx';
 import { changedValues, completeSettings, mergeOverrides, type EffectiveSettings } from '../../components/settings/settings-types.ts';
 import { useAction } from '../../components/use-action.ts';
 import type { ProfileDetail, StatusRow } from '../panel-api-types.ts';
@@ -63,7 +61,6 @@ export function LinkOverrides({ row, onClose, onSaved }: LinkOverridesProps) {
     return `Saved for ${row.userName}; a sync is queued.`;
   });
 
-  const issueCount = Object.keys(save.issues).length;
   return (
     <section class="card overrides" aria-labelledby={`overrides-${row.linkId}`}>
       <div class="section-head">
@@ -77,32 +74,19 @@ export function LinkOverrides({ row, onClose, onSaved }: LinkOverridesProps) {
       <p class="field-hint">“Default” here is the value of the profile {row.profileName}. Only what you change is kept for this user.</p>
       {loadError ? <p class="error-text" role="alert">Could not load the profile: {loadError}</p> : null}
       {base && draft ? (
-        <SettingsForm
+        <OwnChoicesForm
           scope="link"
           value={draft}
           defaults={base}
           onChange={setDraft}
-          issues={save.issues}
-          disabled={save.busy}
-          error={issueCount > 0 ? 'Not saved: see the settings marked.' : null}
-          onSubmit={() => void save.run()}
-          actions={
-            <>
-              <button type="submit" class="btn btn-primary" disabled={save.busy} aria-busy={save.busy || undefined}>
-                Save for this user
-              </button>
-              <ActionStatus error={issueCount > 0 ? null : save.error} success={save.success} busy={save.busy} busyText="Saving…" />
-              <ActionButton
-                busyText="Clearing…"
-                run={async () => {
-                  adopt(await api<StatusRow>('PATCH', path, { overrides: null }));
-                  return 'This user now follows the profile (except the direction, which is the link’s own).';
-                }}
-              >
-                Clear this user’s own choices
-              </ActionButton>
-            </>
-          }
+          save={save}
+          saveLabel="Save for this user"
+          resetLabel="Clear this user’s own choices"
+          resetBusyText="Clearing…"
+          reset={async () => {
+            adopt(await api<StatusRow>('PATCH', path, { overrides: null }));
+            return 'This user now follows the profile (except the direction, which is the link’s own).';
+          }}
         />
       ) : loadError ? null : (
         <p class="muted" role="status">

@@ -1,5 +1,5 @@
-// The status grid itself: sortable headers, a checkbox per row, and per row "Sync now" and
-// "Preferences". At most MAX_ROWS are drawn; the filters narrow the rest.
+// The status grid itself: sortable headers, a checkbox per row, and per row "Sync now", "Pause" or
+// "Resume", and "Preferences". At most MAX_ROWS are drawn; the filters narrow the rest.
 import { ActionButton } from '../../components/action-button.tsx';
 import { RelativeTime } from '../../components/relative-time.tsx';
 import { SortHeader, type SortOrder } from '../../components/sort-header.tsx';
@@ -29,11 +29,13 @@ export interface StatusGridProps {
   selected: ReadonlySet<string>;
   onSelected: (next: ReadonlySet<string>) => void;
   syncNow: (linkId: string) => Promise<string>;
+  /** Pauses (true) or resumes (false) one link; resolves to the sentence shown beside the button. */
+  setPaused: (linkId: string, pause: boolean) => Promise<string>;
   editing: string | null;
   onEdit: (linkId: string) => void;
 }
 
-export function StatusGrid({ rows, sort, order, onSort, selected, onSelected, syncNow, editing, onEdit }: StatusGridProps) {
+export function StatusGrid({ rows, sort, order, onSort, selected, onSelected, syncNow, setPaused, editing, onEdit }: StatusGridProps) {
   const shown = rows.slice(0, MAX_ROWS);
   const all = shown.length > 0 && shown.every((r) => selected.has(r.linkId));
   const toggle = (id: string, on: boolean) => {
@@ -97,6 +99,15 @@ export function StatusGrid({ rows, sort, order, onSort, selected, onSelected, sy
                   <div class="button-stack">
                     <ActionButton label={`Sync now for ${r.userName}`} busyText="Queuing…" disabled={r.state === 'unlinked'} run={() => syncNow(r.linkId)}>
                       Sync now
+                    </ActionButton>
+                    {/* One button for both, so the outcome stays beside it when the row turns paused or active. */}
+                    <ActionButton
+                      label={`${r.state === 'paused' ? 'Resume' : 'Pause'} syncing for ${r.userName}`}
+                      busyText={r.state === 'paused' ? 'Resuming…' : 'Pausing…'}
+                      disabled={r.state === 'unlinked'}
+                      run={() => setPaused(r.linkId, r.state !== 'paused')}
+                    >
+                      {r.state === 'paused' ? 'Resume' : 'Pause'}
                     </ActionButton>
                     <button type="button" class="btn btn-secondary" aria-expanded={editing === r.linkId} aria-label={`Preferences of ${r.userName}`} onClick={() => onEdit(r.linkId)}>
                       Preferences

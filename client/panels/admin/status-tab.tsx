@@ -1,5 +1,5 @@
-// Status: every linked user, live (polled), filtered and sorted by the server; sync one or a
-// selection now; export what is shown as CSV; edit one user's preferences.
+// Status: every linked user, live (polled), filtered and sorted by the server; sync, pause or
+// resume one or a selection; export what is shown as CSV; edit one user's preferences.
 import { useState } from 'preact/hooks';
 import { api, apiFetch } from '../../api.ts';
 import { ActionButton } from '../../components/action-button.tsx';
@@ -43,6 +43,20 @@ export function StatusTab({ profiles }: { profiles: ProfileSummary[] }) {
     return queued === 0 ? 'Nothing queued: unlinked users do not sync.' : `Sync queued for ${queued} ${queued === 1 ? 'user' : 'users'}.`;
   };
 
+  // One request a link; a failure stops there and names its reason, and the grid shows what was done.
+  const setPaused = async (linkIds: string[], pause: boolean) => {
+    try {
+      for (const id of linkIds) await api<StatusRow>('POST', `/admin/links/${encodeURIComponent(id)}/${pause ? 'pause' : 'resume'}`);
+    } finally {
+      void status.refresh();
+    }
+    const who = linkIds.length === 1 ? '' : ` ${linkIds.length} users`;
+    return pause ? `Paused${who}.` : `Resumed${who}; ${linkIds.length === 1 ? 'a sync is' : 'their syncs are'} queued.`;
+  };
+  // What the selection can take: pausing skips paused and unlinked links, resuming takes only paused ones.
+  const pauseTargets = rows.filter((r) => selected.has(r.linkId) && r.state !== 'paused' && r.state !== 'unlinked').map((r) => r.linkId);
+  const resumeTargets = rows.filter((r) => selected.has(r.linkId) && r.state === 'paused').map((r) => r.linkId);
+
   return (
     <section aria-labelledby="status-heading">
       <h2 id="status-heading">Status of linked users</h2>
@@ -66,6 +80,12 @@ export function StatusTab({ profiles }: { profiles: ProfileSummary[] }) {
       <div class="button-row">
         <ActionButton kind="primary" disabled={chosen.length === 0} busyText="Queuing…" run={() => syncNow(chosen)}>
           Sync selected now ({chosen.length})
+        </ActionButton>
+        <ActionButton disabled={pauseTargets.length === 0} busyText="Pausing…" run={() => setPaused(pauseTargets, true)}>
+          Pause selected ({pauseTargets.length})
+        </ActionButton>
+        <ActionButton disabled={resumeTargets.length === 0} busyText="Resuming…" run={() => setPaused(resumeTargets, false)}>
+          Resume selected ({resumeTargets.length})
         </ActionButton>
         <ActionButton
           busyText="Preparing the file…"
@@ -91,6 +111,7 @@ export function StatusTab({ profiles }: { profiles: ProfileSummary[] }) {
           selected={selected}
           onSelected={setSelected}
           syncNow={(id) => syncNow([id])}
+          setPaused={(id, pause) => setPaused([id], pause)}
           editing={editing}
           onEdit={(id) => setEditing((e) => (e === id ? null : id))}
         />

@@ -3,9 +3,7 @@
 // and is not replaced by polling while it is being edited.
 import { useState } from 'preact/hooks';
 import { api } from '../../api.ts';
-import { ActionButton } from '../../components/action-button.tsx';
-import { ActionStatus } from '../../components/action-status.tsx';
-import { SettingsForm } from '../../components/settings/settings-form.tsx';
+import { OwnChoicesForm } from '../../components/settings/own-choices-form.tsx';
 import { changedValues, mergeOverrides } from '../../components/settings/settings-types.ts';
 import { useAction } from '../../components/use-action.ts';
 import type { MySettings } from '../panel-api-types.ts';
@@ -21,37 +19,23 @@ export function OwnPreferences({ settings, refresh }: { settings: MySettings; re
     await refresh();
     return 'Saved. Your next sync uses them.';
   });
-  const issueCount = Object.keys(save.issues).length;
   const form = (
-    <SettingsForm
+    <OwnChoicesForm
       scope="self"
       value={draft}
       defaults={settings.defaults}
       onChange={setDraft}
-      issues={save.issues}
-      disabled={save.busy}
-      error={issueCount > 0 ? 'Not saved: see the settings marked.' : null}
-      onSubmit={() => void save.run()}
-      actions={
-        <>
-          <button type="submit" class="btn btn-primary" disabled={save.busy} aria-busy={save.busy || undefined}>
-            Save my preferences
-          </button>
-          <ActionStatus error={issueCount > 0 ? null : save.error} success={save.success} busy={save.busy} busyText="Saving…" />
-          <ActionButton
-            busyText="Resetting…"
-            run={async () => {
-              await api('PATCH', '/me/settings', { overrides: null });
-              setStart({ ...start, effective: settings.defaults, overrides: null });
-              setDraft(settings.defaults);
-              await refresh();
-              return 'Your preferences follow your administrator’s again.';
-            }}
-          >
-            Use the defaults
-          </ActionButton>
-        </>
-      }
+      save={save}
+      saveLabel="Save my preferences"
+      resetLabel="Use the defaults"
+      resetBusyText="Resetting…"
+      reset={async () => {
+        await api('PATCH', '/me/settings', { overrides: null });
+        setStart({ ...start, effective: settings.defaults, overrides: null });
+        setDraft(settings.defaults);
+        await refresh();
+        return 'Your preferences follow your administrator’s again.';
+      }}
     />
   );
   return (

@@ -75,6 +75,9 @@ export function checkUserRead(req: GraphRequest, target: DirUser | null): void {
   if (!ok) throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
 }
 
+/** `https://localhost:PORT`: the simulator's pages (login, control, mailbox) hang off it. */
+export const simulatorOrigin = (ctx: GraphContext) => ctx.graphBase().replace(/\/v1\.0$/, '');
+
 /** An absolute link to `path` below /v1.0 with these query options (the Graph client needs https links). */
 export function link(ctx: GraphContext, path: string, query: Record<string, string>): string {
   // `$skiptoken`, not `%24skiptoken`: the Graph client sorts OData options by their literal names.

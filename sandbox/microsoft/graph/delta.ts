@@ -8,7 +8,7 @@
 // Tokens are opaque to clients but carry the window, so an evicted or expired one can still be
 // answered with a Location to restart from: 410 Gone (code syncStateNotFound) or, as configured,
 // 400 syncStateNotFound. States are evicted per mailbox beyond a limit and by the control API.
-import { json, link, mailboxFor, type GraphContext, type GraphRequest, type GraphResponse, type Route } from './context.ts';
+import { json, link, mailboxFor, simulatorOrigin, type GraphContext, type GraphRequest, type GraphResponse, type Route } from './context.ts';
 import { badRequest, GraphError } from './errors.ts';
 import { bareOccurrenceJson, eventJson } from './event-json.ts';
 import type { JsonObject } from './event-model.ts';
@@ -126,7 +126,7 @@ export class DeltaStore {
       const items: JsonObject[] = [];
       for (const inst of now) {
         if (seen.get(inst.id) === inst.changeKey) continue;
-        items.push(inst.kind === 'occurrence' ? bareOccurrenceJson(inst, req.prefer) : { '@odata.type': '#microsoft.graph.event', ...eventJson(inst, box, { prefer: req.prefer, select: null, expand: null }) });
+        items.push(inst.kind === 'occurrence' ? bareOccurrenceJson(inst, req.prefer) : { '@odata.type': '#microsoft.graph.event', ...eventJson(inst, box, { prefer: req.prefer, select: null, expand: null, webOrigin: simulatorOrigin(this.ctx) }) });
       }
       for (const id of seen.keys()) {
         if (!next.has(id)) items.push({ '@odata.type': '#microsoft.graph.event', id, '@removed': { reason: 'deleted' } });

@@ -21,6 +21,17 @@ export interface RenderView {
   prefer: Prefer;
   select: Set<string> | null;
   expand: Set<string> | 'all' | null;
+  /** The simulator's origin: an event's webLink opens its own mailbox page there. */
+  webOrigin: string;
+}
+
+/**
+ * The event's webLink. Real Graph points at outlook.office365.com, which would leave the sandbox;
+ * here it is the simulator's mailbox page (control-page.ts), which opens the event's week with the
+ * event marked and scrolled to.
+ */
+export function eventWebLink(webOrigin: string, upn: string, eventId: string): string {
+  return `${webOrigin}/control/mailbox/${encodeURIComponent(upn)}?${new URLSearchParams({ event: eventId })}#event`;
 }
 
 const DAY = 86_400_000;
@@ -43,7 +54,7 @@ function instanceICalUid(inst: Instance): string {
   return inst.master.iCalUId.slice(0, -16) + inst.originalStart.toString(16).toUpperCase().padStart(16, '0');
 }
 
-function fullJson(inst: Instance, box: Mailbox, prefer: Prefer): JsonObject {
+function fullJson(inst: Instance, box: Mailbox, prefer: Prefer, webOrigin: string): JsonObject {
   const c = inst.content;
   const m = inst.master;
   const isSeries = inst.originalStart !== null;
@@ -74,7 +85,7 @@ function fullJson(inst: Instance, box: Mailbox, prefer: Prefer): JsonObject {
     seriesMasterId: isSeries ? m.id : null,
     showAs: c.showAs,
     type: inst.kind,
-    webLink: `https://outlook.office365.com/owa/?itemid=${encodeURIComponent(inst.id)}&exvsurl=1&path=/calendar/item`,
+    webLink: eventWebLink(webOrigin, box.user.userPrincipalName, inst.id),
     onlineMeetingUrl: null,
     isOnlineMeeting: c.isOnlineMeeting,
     onlineMeetingProvider: c.onlineMeetingProvider,
@@ -96,7 +107,7 @@ function fullJson(inst: Instance, box: Mailbox, prefer: Prefer): JsonObject {
 }
 
 export function eventJson(inst: Instance, box: Mailbox, view: RenderView): JsonObject {
-  const full = fullJson(inst, box, view.prefer);
+  const full = fullJson(inst, box, view.prefer, view.webOrigin);
   const out: JsonObject = { '@odata.etag': `W/"${inst.changeKey}"` };
   if (view.select) {
     out.id = inst.id;

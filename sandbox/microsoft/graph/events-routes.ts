@@ -2,7 +2,7 @@
 // deduplication), get, update (If-Match), delete, a series' instances, and calendarView. `/events`
 // and `/calendar/events` address the default calendar, `/calendars/{id}/events` another one; an
 // event or occurrence id is unique in its mailbox, so the item routes find it in any calendar.
-import { mailboxFor, json, link, type GraphContext, type GraphRequest, type GraphResponse, type Route } from './context.ts';
+import { mailboxFor, json, link, simulatorOrigin, type GraphContext, type GraphRequest, type GraphResponse, type Route } from './context.ts';
 import { badRequest } from './errors.ts';
 import { readEventInput } from './event-model.ts';
 import { EVENT_PROPERTIES, eventJson, type RenderView } from './event-json.ts';
@@ -10,11 +10,12 @@ import type { Instance, Mailbox } from './mailbox.ts';
 import { parseExpand, parseFilter, parseSelect } from './odata.ts';
 import { page, parseWindow } from './paging.ts';
 
-function view(req: GraphRequest): RenderView {
+function view(ctx: GraphContext, req: GraphRequest): RenderView {
   return {
     prefer: req.prefer,
     select: parseSelect(req.query.get('$select') ?? undefined, EVENT_PROPERTIES, 'event'),
     expand: parseExpand(req.query.get('$expand') ?? undefined),
+    webOrigin: simulatorOrigin(ctx),
   };
 }
 
@@ -39,7 +40,7 @@ function orderBy(req: GraphRequest, list: Instance[]): Instance[] {
 
 function listed(ctx: GraphContext, req: GraphRequest, box: Mailbox, all: Instance[], suffix: string): GraphResponse {
   const filter = parseFilter(req.query.get('$filter') ?? undefined);
-  const v = view(req);
+  const v = view(ctx, req);
   const matching = orderBy(req, filter ? all.filter((i) => filter(i.master.ext)) : all);
   const p = page(ctx, req, matching);
   return json(200, {
@@ -76,7 +77,7 @@ function create(ctx: GraphContext, req: GraphRequest): GraphResponse {
   // A retried POST with the same transactionId gets the event the first one made (the real status
   // code for that case is undocumented; 201 is a guess).
   const inst = box.get(event.id);
-  return json(201, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(req)) }, {
+  return json(201, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(ctx, req)) }, {
     location: link(ctx, `/users/${encodeURIComponent(box.user.id)}/events/${encodeURIComponent(event.id)}`, {}),
   });
 }
@@ -84,7 +85,7 @@ function create(ctx: GraphContext, req: GraphRequest): GraphResponse {
 function get(ctx: GraphContext, req: GraphRequest): GraphResponse {
   const box = mailboxFor(ctx, req, false);
   const inst = box.get(req.params.id ?? '');
-  return json(200, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(req)) });
+  return json(200, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(ctx, req)) });
 }
 
 function update(ctx: GraphContext, req: GraphRequest): GraphResponse {
@@ -92,7 +93,7 @@ function update(ctx: GraphContext, req: GraphRequest): GraphResponse {
   const current = box.get(req.params.id ?? '');
   const input = readEventInput(req.body, current.content);
   const inst = box.update(current.id, input, req.headers['if-match']);
-  return json(200, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(req)) });
+  return json(200, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(ctx, req)) });
 }
 
 function remove(ctx: GraphContext, req: GraphRequest): GraphResponse {

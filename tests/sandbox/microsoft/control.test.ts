@@ -1,5 +1,5 @@
 // The control API over HTTP and the mailbox page, as tools outside the process and people use them:
-// edits as the user, consent, faults, counts, idle, and the HTML page with its plain forms.
+// edits as the user, consent, faults, counts, idle, the HTML page with its plain forms, and events' webLinks to it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@microsoft/microsoft-graph-client';
@@ -49,6 +49,31 @@ describe('Microsoft simulator: control API and mailbox page', () => {
     assert.equal((await control(`/mailboxes/${BJORN}/events`)).status, 404);
     assert.equal((await control(`/mailboxes/${ADA}/events`, 'POST', { event: { subject: 'no times' } })).status, 400);
     assert.equal((await control(`/mailboxes/${ADA}/events`, 'POST', { nonsense: true })).status, 400);
+  });
+
+  test('an event\'s webLink opens the mailbox page on the event\'s week, with its row marked; a deleted one says so', async () => {
+    h.sim.control.setMailboxTimeZone(ADA, 'UTC');
+    // Three weeks ahead: not the week the page shows by default.
+    const created = (await g.api(`/users/${ADA}/events`).post({ subject: 'Quarterly review', start: { dateTime: wall(utc(21, 10)), timeZone: 'UTC' }, end: { dateTime: wall(utc(21, 11)), timeZone: 'UTC' } })) as { id: string };
+    const read = (await g.api(`/users/${ADA}/events/${encodeURIComponent(created.id)}`).select('webLink').get()) as { webLink: string };
+    const link = new URL(read.webLink);
+    assert.equal(link.origin, new URL(h.sim.loginUrl).origin, 'the link stays in the simulator');
+    assert.equal(link.pathname, `/control/mailbox/${encodeURIComponent(ADA)}`);
+    assert.equal(link.searchParams.get('event'), created.id);
+    assert.equal(link.hash, '#event');
+    const html = await (await h.call(read.webLink)).text();
+    const marked = /<tr id="event" class="marked"[^>]*>([\s\S]*?)<\/tr>/.exec(html);
+    assert.ok(marked, 'one row is marked');
+    assert.match(marked[1]!, /value="Quarterly review"/);
+    assert.ok(marked[1]!.includes(`/events/${encodeURIComponent(created.id)}?`), 'the marked row is the event\'s form');
+    assert.equal(html.match(/class="marked"/g)?.length, 1);
+    // utc(21) is a Monday: the page shows that week.
+    assert.ok(html.includes(`week of ${wall(utc(21)).slice(0, 10)}`));
+
+    await g.api(`/users/${ADA}/events/${encodeURIComponent(created.id)}`).delete();
+    const gone = await (await h.call(read.webLink)).text();
+    assert.match(gone, /That event is no longer in this calendar\./);
+    assert.doesNotMatch(gone, /class="marked"/);
   });
 
   test('consent, token expiry, faults, latency, counts and idle over HTTP', async () => {
