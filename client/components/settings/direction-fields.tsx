@@ -1,56 +1,18 @@
 // Which way appointments travel: direction, conflicts, invitations and reminders.
-import { CheckboxField } from '../checkbox-field.tsx';
-import { SelectField } from '../select-field.tsx';
-import { CONFLICT_OPTIONS, DIRECTION_OPTIONS, INVITATION_OPTIONS, optionLabel, yesNo } from './settings-labels.ts';
-import { issueAt, setIn, setTop, type SectionProps } from './settings-section.ts';
+import { SettingCheckbox } from './setting-checkbox.tsx';
+import { SettingSelect } from './setting-select.tsx';
+import { CONFLICT_OPTIONS, DIRECTION_OPTIONS, INVITATION_OPTIONS } from './settings-labels.ts';
+import type { SectionProps } from './settings-section.ts';
 
-export function DirectionFields({ value, defaults, onChange, issues, disabled }: SectionProps) {
+export function DirectionFields(props: SectionProps) {
   return (
     <fieldset class="settings-group">
       <legend>Direction</legend>
-      <SelectField
-        label="Synchronisation direction"
-        value={value.direction}
-        options={DIRECTION_OPTIONS}
-        onChange={(v) => onChange(setTop(value, 'direction', v))}
-        defaultText={optionLabel(DIRECTION_OPTIONS, defaults.direction)}
-        issue={issueAt(issues, 'direction')}
-        disabled={disabled}
-      />
-      <SelectField
-        label="When both sides changed the same appointment"
-        value={value.conflict}
-        options={CONFLICT_OPTIONS}
-        onChange={(v) => onChange(setTop(value, 'conflict', v))}
-        defaultText={optionLabel(CONFLICT_OPTIONS, defaults.conflict)}
-        issue={issueAt(issues, 'conflict')}
-        disabled={disabled}
-      />
-      <SelectField
-        label="Invitations"
-        value={value.invitationPolicy}
-        options={INVITATION_OPTIONS}
-        onChange={(v) => onChange(setTop(value, 'invitationPolicy', v))}
-        defaultText={optionLabel(INVITATION_OPTIONS, defaults.invitationPolicy)}
-        issue={issueAt(issues, 'invitationPolicy')}
-        disabled={disabled}
-      />
-      <CheckboxField
-        label="Send SuperOffice reminders to the calendar"
-        checked={value.reminders.toCalendar}
-        onChange={(v) => onChange(setIn(value, 'reminders', 'toCalendar', v))}
-        defaultText={yesNo(defaults.reminders.toCalendar)}
-        issue={issueAt(issues, 'reminders.toCalendar')}
-        disabled={disabled}
-      />
-      <CheckboxField
-        label="Bring calendar reminders into SuperOffice"
-        checked={value.reminders.toSuperOffice}
-        onChange={(v) => onChange(setIn(value, 'reminders', 'toSuperOffice', v))}
-        defaultText={yesNo(defaults.reminders.toSuperOffice)}
-        issue={issueAt(issues, 'reminders.toSuperOffice')}
-        disabled={disabled}
-      />
+      <SettingSelect {...props} path="direction" label="Synchronisation direction" options={DIRECTION_OPTIONS} />
+      <SettingSelect {...props} path="conflict" label="When both sides changed the same appointment" options={CONFLICT_OPTIONS} />
+      <SettingSelect {...props} path="invitationPolicy" label="Invitations" options={INVITATION_OPTIONS} />
+      <SettingCheckbox {...props} path="reminders.toCalendar" label="Send SuperOffice reminders to the calendar" />
+      <SettingCheckbox {...props} path="reminders.toSuperOffice" label="Bring calendar reminders into SuperOffice" />
     </fieldset>
   );
 }

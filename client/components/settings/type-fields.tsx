@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { CheckboxField } from '../checkbox-field.tsx';
 import { TextField } from '../text-field.tsx';
-import { issueAt, setIn, setTop, type SectionProps } from './settings-section.ts';
+import { issueAt, withSetting, type SectionProps } from './settings-section.ts';
 
 const toList = (text: string) =>
   text
@@ -24,7 +24,7 @@ export function TypeFields({ value, defaults, onChange, issues, disabled }: Sect
       <CheckboxField
         label="Sync every appointment type"
         checked={all}
-        onChange={(v) => onChange(setIn(value, 'filters', 'appointmentTypes', v ? null : toList(text)))}
+        onChange={(v) => onChange(withSetting<string[] | null>(value, 'filters.appointmentTypes', v ? null : toList(text)))}
         defaultText={defaultTypes === null ? 'every type' : defaultTypes.join(', ')}
         disabled={disabled}
       />
@@ -34,7 +34,7 @@ export function TypeFields({ value, defaults, onChange, issues, disabled }: Sect
           value={text}
           onChange={(t) => {
             setText(t);
-            onChange(setIn(value, 'filters', 'appointmentTypes', toList(t)));
+            onChange(withSetting<string[] | null>(value, 'filters.appointmentTypes', toList(t)));
           }}
           hint="SuperOffice type names, separated by commas, e.g. Meeting, Phone call."
           issue={issueAt(issues, 'filters.appointmentTypes')}
@@ -44,7 +44,7 @@ export function TypeFields({ value, defaults, onChange, issues, disabled }: Sect
       <TextField
         label="Type for items that come from the calendar"
         value={value.defaultType ?? ''}
-        onChange={(t) => onChange(setTop(value, 'defaultType', t.trim() === '' ? null : t))}
+        onChange={(t) => onChange(withSetting<string | null>(value, 'defaultType', t.trim() === '' ? null : t))}
         hint="A SuperOffice type name. Empty: SuperOffice's own default type."
         defaultText={defaults.defaultType ?? 'SuperOffice’s default type'}
         issue={issueAt(issues, 'defaultType')}
