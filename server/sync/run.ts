@@ -101,10 +101,19 @@ export async function runSync(deps: RunDeps): Promise<RunReport> {
   const reads = {} as Record<SideName, SideRead>;
   const cursors = {} as Record<SideName, string>;
   try {
-    for (const side of SIDES) {
-      const cursor = deps.fullRead ? null : await store.cursor(side);
-      const listed = cursor === null || !deps.hintsOnly?.includes(side);
-      const read = await readSide(side, sides[side], cursor, rows, hints.ids[side], listed);
+    // Both sides are read at once: they are independent, and each read is a few round trips.
+    // Every read finishes (or fails) before anything is decided; the first failure, in side
+    // order, is the one handled.
+    const settled = await Promise.allSettled(
+      SIDES.map(async (side) => {
+        const cursor = deps.fullRead ? null : await store.cursor(side);
+        const listed = cursor === null || !deps.hintsOnly?.includes(side);
+        return readSide(side, sides[side], cursor, rows, hints.ids[side], listed);
+      }),
+    );
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    for (const [i, side] of SIDES.entries()) {
+      const read = (settled[i] as PromiseFulfilledResult<SideReadResult>).value;
       for (const c of read.changes) if (!('deleted' in c)) seen[side].set(c.id, c);
       reads[side] = {
         mode: read.mode,

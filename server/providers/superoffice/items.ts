@@ -61,16 +61,21 @@ export class ItemReader {
 
   /** The item `id` is (part of), or null when it is gone or not in this owner's diary. */
   async load(id: number): Promise<LoadedItem | null> {
+    // Our key is asked for alongside the entity: one round trip instead of two for the common
+    // single appointment. For a series or a row that is not ours that one call is wasted (and its
+    // failure ignored).
+    const key = this.deps.client.getKey(STABLE_KEY, id);
+    key.catch(() => undefined);
     const entity = await this.deps.client.get(id);
     if (!entity || !isOurs(entity, this.deps.associateId)) return null;
     if (isRecurring(entity)) return this.loadSeries(entity.recurrence!.recurrenceId!, entity);
-    return this.single(entity);
+    return this.single(entity, await key);
   }
 
-  private async single(entity: AppointmentEntity): Promise<LoadedItem> {
+  private async single(entity: AppointmentEntity, key: string | undefined): Promise<LoadedItem> {
     const opts = await this.deps.mapping();
     const id = entity.appointmentId ?? 0;
-    const event = entityToEvent(entity, opts, await this.deps.client.getKey(STABLE_KEY, id));
+    const event = entityToEvent(entity, opts, key);
     return {
       entity,
       rows: [{ appointmentId: id, entity }],
