@@ -83,6 +83,21 @@ export async function apiFetch(method: Method, path: string, body?: unknown): Pr
   throw err;
 }
 
+/**
+ * POST /panel-auth/claim: trades the sign-in popup's one-time code for the session cookie, which
+ * its answer sets (the frame's own request, so the browser keeps the cookie in the frame's
+ * partition). Throws ApiError when the server refuses the code.
+ */
+export async function claimSignIn(code: string): Promise<void> {
+  const res = await fetch('/panel-auth/claim', {
+    method: 'POST',
+    headers: headersFor('POST', true),
+    credentials: 'include',
+    body: JSON.stringify({ code }),
+  });
+  if (!res.ok) throw await errorOf(res);
+}
+
 /** The JSON answer of `path` (relative to /api/panel); undefined for 204, the text for a non-JSON answer. */
 export async function api<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const res = await apiFetch(method, path, body);

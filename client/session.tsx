@@ -1,10 +1,11 @@
 // The panels' sign-in (docs/panel-api.md, "Signing in"). SessionGate asks for the session; signed
 // out, it offers "Sign in with SuperOffice", which opens the sign-in in a popup (SuperOffice's
-// identity pages refuse frames) and waits for the popup's message; signed in, it hands the session
-// to its children through useSession().
+// identity pages refuse frames) and waits for the popup's message, whose one-time code it claims
+// (POST /panel-auth/claim sets the session cookie); signed in, it hands the session to its children
+// through useSession().
 import { createContext, type ComponentChildren } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError, onSignedOut, setCsrfToken } from './api.ts';
+import { api, ApiError, claimSignIn, onSignedOut, setCsrfToken } from './api.ts';
 import type { PanelContext } from './panel-context.ts';
 
 /** GET /api/panel/session. */
@@ -40,23 +41,23 @@ type State =
   | { kind: 'error'; message: string }
   | { kind: 'signed-in'; session: Session };
 
-interface SignInMessage {
-  source: 'calendar-sync';
-  type: 'signed-in' | 'sign-in-failed';
-  message?: string;
-}
+type SignInMessage =
+  | { source: 'calendar-sync'; type: 'signed-in'; code: string; message?: string }
+  | { source: 'calendar-sync'; type: 'sign-in-failed'; message?: string };
 
 function isSignInMessage(data: unknown): data is SignInMessage {
-  const d = data as Partial<SignInMessage> | null;
-  return typeof d === 'object' && d !== null && d.source === 'calendar-sync' && (d.type === 'signed-in' || d.type === 'sign-in-failed');
+  const d = data as { source?: unknown; type?: unknown; code?: unknown } | null;
+  if (typeof d !== 'object' || d === null || d.source !== 'calendar-sync') return false;
+  return (d.type === 'signed-in' && typeof d.code === 'string') || d.type === 'sign-in-failed';
 }
 
 const POPUP_FEATURES = 'popup,width=520,height=680';
 
-// The session cookie is set in the popup (a first-party window) and read inside SuperOffice's frame
-// (a third-party one): a browser that blocks third-party cookies signs in and still sends none.
+// The claim's answer set the cookie (partitioned, so kept even where third-party cookies are
+// blocked); still being signed out means the browser refused it anyway: it blocks all cookies for
+// the app's host, or does not know partitioned cookies and blocks third-party ones.
 const BLOCKED_COOKIE =
-  'You signed in, but your browser blocks third-party cookies, so this panel inside SuperOffice cannot use the sign-in. ' +
+  'You signed in, but your browser did not keep the sign-in for this panel: it blocks cookies for this site inside SuperOffice. ' +
   `Allow cookies for ${window.location.host} in your browser's settings, then sign in again.`;
 
 export interface SessionGateProps {
@@ -70,7 +71,7 @@ export function SessionGate({ context, requireAdmin = false, children }: Session
   const [state, setState] = useState<State>({ kind: 'loading' });
   const popup = useRef<Window | null>(null);
 
-  /** `afterSignIn`: the popup said the sign-in worked, so still being signed out has a cause worth naming. */
+  /** `afterSignIn`: the claim worked, so still being signed out has a cause worth naming. */
   const load = useCallback(async (afterSignIn = false) => {
     try {
       const session = await api<Session>('GET', '/session');
@@ -82,6 +83,22 @@ export function SessionGate({ context, requireAdmin = false, children }: Session
       else setState({ kind: 'error', message: err instanceof ApiError ? err.message : 'Calendar Sync could not be reached. Check the connection and reload the panel.' });
     }
   }, []);
+
+  const claim = useCallback(
+    async (code: string) => {
+      try {
+        await claimSignIn(code);
+      } catch (err) {
+        setState({
+          kind: 'signed-out',
+          notice: err instanceof ApiError ? err.message : 'Calendar Sync could not be reached to finish the sign-in. Check the connection and sign in again.',
+        });
+        return;
+      }
+      await load(true);
+    },
+    [load],
+  );
 
   useEffect(() => {
     if (!context.contextIdentifier || !context.associateId) return undefined;
@@ -100,7 +117,7 @@ export function SessionGate({ context, requireAdmin = false, children }: Session
     const onMessage = (e: MessageEvent) => {
       if (e.origin !== window.location.origin || !isSignInMessage(e.data)) return;
       popup.current = null;
-      if (e.data.type === 'signed-in') void load(true);
+      if (e.data.type === 'signed-in') void claim(e.data.code);
       else setState({ kind: 'signed-out', notice: e.data.message ?? 'The sign-in did not succeed. Try again.' });
     };
     const timer = setInterval(() => {
@@ -114,7 +131,7 @@ export function SessionGate({ context, requireAdmin = false, children }: Session
       clearInterval(timer);
       window.removeEventListener('message', onMessage);
     };
-  }, [state.kind, load]);
+  }, [state.kind, load, claim]);
 
   const signIn = () => {
     const q = new URLSearchParams({ ctx: context.contextIdentifier ?? '', assoc: context.associateId ?? '' });

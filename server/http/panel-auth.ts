@@ -1,26 +1,33 @@
 // Panel sign-in and sessions (docs/panel-api.md, "Signing in"). The panels are framed inside
 // SuperOffice, whose identity pages refuse frames, so a panel opens GET /panel-auth/start in a
 // popup; GET /panel-auth/callback checks that the id_token's tenant and associate are the ones the
-// panel URL named, sets the cookie `cs_session_<ctx>` and answers a page that tells the panel (its
-// opener) and closes. Everything under /api/panel then needs that session, and every changing
-// request its CSRF token.
+// panel URL named, makes an unclaimed session and answers a page that passes its one-time hand-off
+// code to the panel (its opener) and closes. The framed panel then claims the code with
+// POST /panel-auth/claim, whose answer sets the cookie `cs_session_<ctx>`: set by a response to the
+// frame's own request and Partitioned, it is kept even by browsers that block third-party cookies
+// (a cookie set in the popup, a first-party window, would be third-party inside SuperOffice's frame).
+// Everything under /api/panel then needs that session, and every changing request its CSRF token.
 import { Router, type RequestHandler, type Response } from 'express';
 import type { Db } from '../db/knex.ts';
 import { savePendingLogin, takePendingLogin } from '../db/pending-logins.ts';
-import { createSession, csrfMatches, csrfTokenOf, deleteSession, findSession, isInstalled, SESSION_TTL_MS, touchSession, type PanelSession } from '../panel/sessions.ts';
+import { claimSession, createPendingSession, csrfMatches, csrfTokenOf, deleteSession, findSession, isInstalled, touchSession, type PanelSession } from '../panel/sessions.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { InvalidSuperOfficeToken } from '../superoffice/errors.ts';
 import type { SuperOfficeKeys } from '../superoffice/jwks.ts';
 import { authorizeRequest, exchangeCode, OidcError, type OidcSettings } from '../superoffice/oidc.ts';
 import { HttpError } from './errors.ts';
 import { htmlPage } from './html-page.ts';
+import { clearSessionCookie, sessionTokensOf, setSessionCookie } from './session-cookie.ts';
 
 const PANEL_AUTH_START = '/panel-auth/start';
 const PANEL_AUTH_CALLBACK = '/panel-auth/callback';
+const PANEL_AUTH_CLAIM = '/panel-auth/claim';
 const RESULT_SCRIPT = '/panel-auth/result.js';
 
 const CTX_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const ASSOC_RE = /^[1-9][0-9]{0,9}$/;
+/** A hand-off code: 32 random bytes, base64url. */
+const CODE_RE = /^[A-Za-z0-9_-]{43}$/;
 const NOT_ADMINISTRATOR = 'Only a SuperOffice administrator can change Calendar Sync. Ask your administrator.';
 
 export interface PanelAuthDeps {
@@ -44,35 +51,7 @@ interface PanelLocals {
 }
 
 const q = (v: unknown) => (typeof v === 'string' ? v : undefined);
-const cookieName = (ctx: string) => `cs_session_${ctx}`;
 const publicOrigin = (publicUrl: string) => new URL(publicUrl).origin;
-
-/** The Cookie header as name -> value; the first of duplicate names wins, as browsers send the most specific first. */
-function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
-    if (!name || out.has(name)) continue;
-    try {
-      out.set(name, decodeURIComponent(value));
-    } catch {
-      out.set(name, value);
-    }
-  }
-  return out;
-}
-
-// SameSite=None because the panel reads it inside SuperOffice's frame (a third-party context);
-// Secure is required with it, and browsers accept it from http://localhost in the sandbox.
-const COOKIE_OPTIONS = { path: '/', secure: true, httpOnly: true, sameSite: 'none' } as const;
-
-function setSessionCookie(res: Response, ctx: string, token: string): void {
-  res.cookie(cookieName(ctx), token, { ...COOKIE_OPTIONS, maxAge: SESSION_TTL_MS });
-}
 
 class SignInRefused extends Error {
   constructor(
@@ -83,8 +62,11 @@ class SignInRefused extends Error {
   }
 }
 
-/** The popup's answer: words for the person, and a same-origin script that tells the panel and closes. */
-function resultPage(res: Response, publicUrl: string, status: number, title: string, message: string, ok: boolean): void {
+/**
+ * The popup's answer: words for the person, and a same-origin script that tells the panel and
+ * closes. `code`: after a sign-in, the one-time hand-off code the panel claims the session with.
+ */
+function resultPage(res: Response, publicUrl: string, status: number, title: string, message: string, code?: string): void {
   res
     .status(status)
     .set('cache-control', 'no-store')
@@ -92,7 +74,7 @@ function resultPage(res: Response, publicUrl: string, status: number, title: str
     .send(
       htmlPage(title, [message, 'You can close this window.'], {
         src: RESULT_SCRIPT,
-        data: { type: ok ? 'signed-in' : 'sign-in-failed', message, 'target-origin': publicOrigin(publicUrl) },
+        data: { type: code ? 'signed-in' : 'sign-in-failed', message, 'target-origin': publicOrigin(publicUrl), ...(code ? { code } : {}) },
       }),
     );
 }
@@ -102,6 +84,7 @@ const RESULT_JS = `(function () {
   if (!window.opener) return;
   var msg = { source: 'calendar-sync', type: d.type };
   if (d.message) msg.message = d.message;
+  if (d.code) msg.code = d.code;
   try { window.opener.postMessage(msg, d.targetOrigin); } catch (e) { return; }
   setTimeout(function () { window.close(); }, 200);
 })();
@@ -129,13 +112,13 @@ export function panelAuthRouter(deps: PanelAuthDeps): Router {
     const assoc = q(req.query.assoc);
     if (!ctx || !CTX_RE.test(ctx) || !assoc || !ASSOC_RE.test(assoc)) {
       req.log.warn({ code: 'bad_request' }, 'panel sign-in refused');
-      resultPage(res, deps.publicUrl, 400, 'Sign-in could not start', 'This sign-in link does not name a SuperOffice customer and user. Open the panel from SuperOffice and sign in there.', false);
+      resultPage(res, deps.publicUrl, 400, 'Sign-in could not start', 'This sign-in link does not name a SuperOffice customer and user. Open the panel from SuperOffice and sign in there.');
       return;
     }
     const tenant = await tenantRow(ctx);
     if (!tenant || !isInstalled(tenant.installation_state as string)) {
       req.log.warn({ code: 'not_installed', tenant: ctx }, 'panel sign-in refused');
-      resultPage(res, deps.publicUrl, 400, 'Calendar Sync is not installed', `Calendar Sync is not installed for ${ctx}. Ask your SuperOffice administrator to install it.`, false);
+      resultPage(res, deps.publicUrl, 400, 'Calendar Sync is not installed', `Calendar Sync is not installed for ${ctx}. Ask your SuperOffice administrator to install it.`);
       return;
     }
     const a = authorizeRequest(oidc, { contextIdentifier: ctx });
@@ -172,19 +155,51 @@ export function panelAuthRouter(deps: PanelAuthDeps): Router {
         throw new SignInRefused('not_installed', `Calendar Sync is not installed for ${ctx}. Ask your SuperOffice administrator to install it.`);
       }
       const userName = [who.firstName, who.lastName].filter(Boolean).join(' ') || null;
-      const session = await createSession(deps.db, deps.keyring, { tenantId: tenant.id as string, associateId: who.associateId, isAdministrator: who.isAdministrator, userName });
-      setSessionCookie(res, ctx, session.token);
-      req.log.info({ tenant: ctx, associateId: who.associateId, isAdministrator: who.isAdministrator, sessionId: session.id }, 'panel user signed in');
-      resultPage(res, deps.publicUrl, 200, 'Signed in', `You are signed in to Calendar Sync for ${tenant.name ?? ctx}.`, true);
+      const pendingSession = await createPendingSession(deps.db, deps.keyring, { tenantId: tenant.id as string, associateId: who.associateId, isAdministrator: who.isAdministrator, userName });
+      req.log.info({ tenant: ctx, associateId: who.associateId, isAdministrator: who.isAdministrator, sessionId: pendingSession.id }, 'panel sign-in verified, waiting for the panel\'s claim');
+      resultPage(res, deps.publicUrl, 200, 'Signed in', `You are signed in to Calendar Sync for ${tenant.name ?? ctx}.`, pendingSession.code);
     } catch (err) {
       if (err instanceof SignInRefused) {
         req.log.warn({ code: err.code, reason: err.message }, 'panel sign-in refused');
-        resultPage(res, deps.publicUrl, 400, 'You are not signed in', err.message, false);
+        resultPage(res, deps.publicUrl, 400, 'You are not signed in', err.message);
         return;
       }
       req.log.error({ err }, 'panel sign-in failed');
-      resultPage(res, deps.publicUrl, 500, 'You are not signed in', `Something went wrong on our side; the error was logged (request ${String(req.id)}). Try again in a moment.`, false);
+      resultPage(res, deps.publicUrl, 500, 'You are not signed in', `Something went wrong on our side; the error was logged (request ${String(req.id)}). Try again in a moment.`);
     }
+  });
+
+  // The framed panel's own request, so the cookie its answer sets belongs to the frame's partition.
+  // No session yet, so no CSRF token: the code is the secret, the Origin must be ours when sent,
+  // and the JSON body and X-Panel-* headers make any other site's request a refused preflight.
+  const origin = publicOrigin(deps.publicUrl);
+  r.post(PANEL_AUTH_CLAIM, async (req, res) => {
+    res.set('cache-control', 'no-store');
+    const given = req.get('origin');
+    if (given !== undefined && given !== origin) {
+      throw new HttpError(403, 'csrf', 'This sign-in came from another web site and was refused. Sign in from the Calendar Sync panel in SuperOffice.');
+    }
+    const ctx = req.get('x-panel-context');
+    const assoc = req.get('x-panel-associate');
+    if (!ctx || !CTX_RE.test(ctx) || !assoc || !ASSOC_RE.test(assoc)) {
+      throw new HttpError(400, 'invalid_code', 'The request does not say which SuperOffice customer and user the panel is for. Open the panel from SuperOffice and sign in there.');
+    }
+    // JSON only: a form post, which another site can send without a preflight, is no claim.
+    const code: unknown = req.is('application/json') ? (req.body as { code?: unknown } | undefined)?.code : undefined;
+    if (typeof code !== 'string' || !CODE_RE.test(code)) throw new HttpError(400, 'invalid_code', 'The sign-in window sent no valid sign-in code. Sign in again.');
+    const claimed = await claimSession(deps.db, code, { contextIdentifier: ctx, associateId: Number(assoc) });
+    if (!claimed.ok) {
+      throw new HttpError(
+        400,
+        'invalid_code',
+        claimed.reason === 'wrong_user'
+          ? 'This sign-in was for another SuperOffice user than this panel is for. Sign in again from this panel.'
+          : 'The sign-in took too long or was already used. Sign in again.',
+      );
+    }
+    setSessionCookie(res, ctx, claimed.token);
+    req.log.info({ tenant: ctx, associateId: Number(assoc), sessionId: claimed.sessionId }, 'panel user signed in');
+    res.status(204).end();
   });
   return r;
 }
@@ -202,10 +217,18 @@ export function requirePanelSession(deps: Pick<PanelAuthDeps, 'db'>): RequestHan
     if (!ctx || !CTX_RE.test(ctx) || !assoc || !ASSOC_RE.test(assoc)) {
       throw signedOut('The request does not say which SuperOffice customer and user the panel is for. Open the panel from SuperOffice.');
     }
-    const token = parseCookies(req.get('cookie')).get(cookieName(ctx));
-    if (!token) throw signedOut('You are not signed in. Sign in with SuperOffice.');
-    const session = await findSession(deps.db, token, ctx);
-    if (!session) throw signedOut('Your sign-in has expired. Sign in with SuperOffice again.');
+    const tokens = sessionTokensOf(req, ctx);
+    if (tokens.length === 0) throw signedOut('You are not signed in. Sign in with SuperOffice.');
+    let token: string | undefined;
+    let session: PanelSession | undefined;
+    for (const candidate of tokens) {
+      session = await findSession(deps.db, candidate, ctx);
+      if (session) {
+        token = candidate;
+        break;
+      }
+    }
+    if (!session || !token) throw signedOut('Your sign-in has expired. Sign in with SuperOffice again.');
     if (session.associateId !== Number(assoc)) throw signedOut('You are signed in as another SuperOffice user than this panel is for. Sign in again.');
     const expiresAt = await touchSession(deps.db, session);
     if (expiresAt) {
@@ -274,7 +297,7 @@ export function panelApiMount(deps: Pick<PanelAuthDeps, 'db' | 'keyring' | 'publ
   own.post('/sign-out', async (req, res) => {
     const session = sessions.get(res)!;
     await deleteSession(deps.db, session);
-    res.clearCookie(cookieName(session.contextIdentifier), COOKIE_OPTIONS);
+    clearSessionCookie(res, session.contextIdentifier);
     req.log.info({ tenant: session.contextIdentifier, associateId: session.associateId }, 'panel user signed out');
     res.status(204).end();
   });

@@ -2,6 +2,11 @@
 // the row only its SHA-256. A session lives 8 hours from its last use; a lookup finds it only for
 // the tenant the panel names, and only while that tenant is installed.
 //
+// A sign-in makes the session unclaimed (createPendingSession): no token yet, only the hash of a
+// one-time hand-off code that the popup passes to the framed panel. The panel's claim
+// (claimSession) burns the code and only then mints the token, into the answer that sets the
+// cookie, so the token never exists anywhere a script could read it.
+//
 // The CSRF token is a second random value, sealed with the keyring in the row. Why not an HMAC of
 // the session token: the keyring keeps its key material to itself (seal/open only), and a token
 // that owes nothing to the cookie's value gives nothing away about it wherever it shows (a header,
@@ -13,6 +18,8 @@ import { NOT_INSTALLED } from '../jobs/tenant-work.ts';
 import type { Keyring } from '../security/secrets.ts';
 
 export const SESSION_TTL_MS = 8 * 60 * 60_000;
+/** How long the popup's hand-off code can be claimed: the panel claims it within a second or two. */
+export const HANDOFF_TTL_MS = 2 * 60_000;
 /** The sliding expiry is written at most this often, so a polling panel does not write on every poll. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -32,21 +39,28 @@ export interface PanelSession {
 
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 const csrfAad = (sessionId: string) => JSON.stringify(['panel_sessions', sessionId, 'csrf']);
+const newSecret = () => randomBytes(32).toString('base64url');
+
+interface SessionInput {
+  tenantId: string;
+  associateId: number;
+  isAdministrator: boolean;
+  userName?: string | null;
+}
 
 /** Whether installation_state lets the tenant's panels sign in (the same states background work runs in). */
 export function isInstalled(installationState: string): boolean {
   return !NOT_INSTALLED.includes(installationState);
 }
 
-/** Creates a session and returns its token, the one copy there is of it. Drops the tenant's expired sessions in passing. */
-export async function createSession(
-  db: Knex,
-  keyring: Keyring,
-  input: { tenantId: string; associateId: number; isAdministrator: boolean; userName?: string | null },
-  now = new Date(),
-): Promise<{ token: string; id: string; expiresAt: Date }> {
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+/**
+ * Creates an unclaimed session, which no token opens yet, and returns its one-time hand-off code,
+ * the one copy there is of it. Unclaimed, the row lives as long as the code (HANDOFF_TTL_MS). Drops
+ * the tenant's expired sessions in passing.
+ */
+export async function createPendingSession(db: Knex, keyring: Keyring, input: SessionInput, now = new Date()): Promise<{ code: string; id: string }> {
+  const code = newSecret();
+  const codeExpiresAt = new Date(now.getTime() + HANDOFF_TTL_MS);
   return db.transaction(async (trx) => {
     // The id is chosen here so the sealed CSRF token can be bound to its row.
     const [{ id }] = (await trx.raw('select gen_random_uuid() as id')).rows as [{ id: string }];
@@ -56,14 +70,54 @@ export async function createSession(
       associate_id: input.associateId,
       user_name: input.userName ?? null,
       is_administrator: input.isAdministrator,
-      token_hash: hashToken(token),
-      sealed_csrf: keyring.seal(randomBytes(32).toString('base64url'), csrfAad(id)),
+      sealed_csrf: keyring.seal(newSecret(), csrfAad(id)),
       created_at: now,
       last_seen_at: now,
-      expires_at: expiresAt,
+      token_hash: null,
+      handoff_hash: hashToken(code),
+      handoff_expires_at: codeExpiresAt,
+      expires_at: codeExpiresAt,
     });
     await trx('panel_sessions').where({ tenant_id: input.tenantId }).andWhere('expires_at', '<=', now).delete();
-    return { token, id, expiresAt };
+    return { code, id };
+  });
+}
+
+export type ClaimResult =
+  | { ok: true; token: string; sessionId: string; expiresAt: Date }
+  | { ok: false; reason: 'unknown_code' | 'wrong_user' };
+
+/**
+ * Claims the session of a hand-off `code` for the panel of `contextIdentifier` and `associateId`.
+ * Only an unexpired, unused code of that (installed) tenant's sessions counts; it is burned whatever
+ * follows. When the session is that user's, it gets a fresh token and 8 hours; another user's is
+ * deleted (nobody can claim it any more).
+ */
+export async function claimSession(
+  db: Knex,
+  code: string,
+  panel: { contextIdentifier: string; associateId: number },
+  now = new Date(),
+): Promise<ClaimResult> {
+  return db.transaction(async (trx) => {
+    const tenant = await trx('tenants').where({ context_identifier: panel.contextIdentifier }).whereNotIn('installation_state', NOT_INSTALLED).first('id');
+    if (!tenant) return { ok: false, reason: 'unknown_code' } as const;
+    // The update takes the row's lock: of two claims at once, the second finds the hash gone.
+    const [row] = (await trx('panel_sessions')
+      .where({ tenant_id: tenant.id as string, handoff_hash: hashToken(code) })
+      .andWhere('handoff_expires_at', '>', now)
+      .update({ handoff_hash: null, handoff_expires_at: null })
+      .returning(['id', 'associate_id'])) as Array<{ id: string; associate_id: number }>;
+    if (!row) return { ok: false, reason: 'unknown_code' } as const;
+    const ofSession = trx('panel_sessions').where({ id: row.id, tenant_id: tenant.id as string });
+    if (row.associate_id !== panel.associateId) {
+      await ofSession.delete();
+      return { ok: false, reason: 'wrong_user' } as const;
+    }
+    const token = newSecret();
+    const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
+    await ofSession.update({ token_hash: hashToken(token), last_seen_at: now, expires_at: expiresAt });
+    return { ok: true, token, sessionId: row.id, expiresAt } as const;
   });
 }
 

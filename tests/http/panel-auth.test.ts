@@ -1,7 +1,8 @@
 // server/http/panel-auth.ts against the SuperOffice simulator and a real PostgreSQL: the panel
 // sign-in through the simulator's real sign-in page (PKCE, nonce, acr_values, id_token verified
-// against its JWKS), the session cookie, and what guards /api/panel: the session for the tenant and
-// user the headers name, CSRF on changing requests, administrators only where it says so.
+// against its JWKS), the popup's one-time hand-off code and the panel's claim that sets the
+// partitioned session cookie, and what guards /api/panel: the session for the tenant and user the
+// headers name, CSRF on changing requests, administrators only where it says so.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -98,14 +99,42 @@ async function callback(query: URLSearchParams) {
   return { res, status: res.status, text: await res.text(), cookies: res.headers.getSetCookie() };
 }
 
-/** A full sign-in; returns the session token from the cookie. */
-async function signIn(ctx: string, assoc: number): Promise<string> {
+/** The hand-off code the popup's page passes to the panel. */
+function codeOf(page: string): string {
+  const m = /data-code="([^"]+)"/.exec(page);
+  assert.ok(m, page);
+  return m[1]!;
+}
+
+/** The framed panel's POST /panel-auth/claim (as the browser sends it: JSON, context headers, its own Origin). */
+function claim(code: unknown, o: { ctx: string; assoc: number | string; origin?: string | null }) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-panel-context': o.ctx, 'x-panel-associate': String(o.assoc) };
+  const origin = o.origin === undefined ? PUBLIC : o.origin;
+  if (origin !== null) headers.origin = origin;
+  return fetch(`${app}/panel-auth/claim`, { method: 'POST', headers, body: JSON.stringify({ code }) });
+}
+
+const tokenOf = (cookie: string) => cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+
+/** A sign-in up to the popup's page; returns its hand-off code. */
+async function handOff(ctx: string, assoc: number): Promise<string> {
   const r = await callback(await signInPage(await start(ctx, assoc), `${ctx}:${assoc}`));
   assert.equal(r.status, 200, r.text);
-  const cookie = r.cookies.find((c) => c.startsWith(`cs_session_${ctx}=`));
-  assert.ok(cookie, r.cookies.join('\n'));
-  return cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';'));
+  assert.deepEqual(r.cookies, [], 'the popup gets no cookie');
+  return codeOf(r.text);
 }
+
+/** A full sign-in and the panel's claim; returns the session token from the claim's cookie. */
+async function signIn(ctx: string, assoc: number): Promise<string> {
+  const res = await claim(await handOff(ctx, assoc), { ctx, assoc });
+  assert.equal(res.status, 204, await res.text());
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`cs_session_${ctx}=`));
+  assert.ok(cookie, res.headers.getSetCookie().join('\n'));
+  return tokenOf(cookie);
+}
+
+/** The attributes of a Set-Cookie, lower-cased, without its name=value. */
+const attrsOf = (cookie: string) => cookie.split(';').slice(1).map((s) => s.trim().toLowerCase());
 
 function panelFetch(path: string, o: { ctx: string; assoc: number | string; cookie?: string; method?: string; csrf?: string; origin?: string; body?: unknown }) {
   const headers: Record<string, string> = { 'x-panel-context': o.ctx, 'x-panel-associate': String(o.assoc) };
@@ -138,31 +167,47 @@ test('the start sends the popup to SuperOffice with PKCE, state, nonce, the tena
   assert.equal(pending.context_identifier, 'Cust12345:5');
 });
 
-test('a full sign-in sets the session cookie, tells the opener and serves the session', async () => {
+test('a full sign-in hands the panel a one-time code, whose claim sets the partitioned session cookie and serves the session', async () => {
   const r = await callback(await signInPage(await start('Cust12345', 5), 'Cust12345:5'));
   assert.equal(r.status, 200, r.text);
-  assert.equal(r.cookies.length, 1);
-  const cookie = r.cookies[0]!;
-  const attrs = cookie.split(';').map((s) => s.trim().toLowerCase());
-  assert.ok(cookie.startsWith('cs_session_Cust12345='));
-  for (const a of ['secure', 'httponly', 'samesite=none', 'path=/', 'max-age=28800']) assert.ok(attrs.includes(a), `${a} in ${cookie}`);
-  const token = cookie.slice(cookie.indexOf('=') + 1, cookie.indexOf(';'));
-  assert.equal(Buffer.from(token, 'base64url').length, 32);
-  const row = await t.db('panel_sessions').where({ token_hash: createHash('sha256').update(token).digest('hex') }).first();
-  assert.equal(row.associate_id, 5);
-  assert.equal(row.user_name, 'Ada Lindqvist', 'the name from the id_token');
-  assert.equal(row.is_administrator, true);
+  assert.deepEqual(r.cookies, [], 'the popup is a first-party window: a cookie set there would be third-party in the frame');
+  assert.equal(r.res.headers.get('cache-control'), 'no-store');
+  const code = codeOf(r.text);
+  assert.equal(Buffer.from(code, 'base64url').length, 32);
+  const pending = await t.db('panel_sessions').where({ handoff_hash: createHash('sha256').update(code).digest('hex') }).first();
+  assert.ok(pending, 'the row keeps the code\'s hash');
+  assert.equal(pending.token_hash, null, 'no token before the claim');
 
   // The page: no inline script (the CSP forbids it), a same-origin script told what to post and where.
   assert.match(r.res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   assert.equal(r.res.headers.get('cross-origin-opener-policy'), 'unsafe-none');
-  assert.match(r.text, /<script src="\/panel-auth\/result\.js" data-type="signed-in" data-message="[^"]+" data-target-origin="https:\/\/app\.example"><\/script>/);
+  assert.match(r.text, /<script src="\/panel-auth\/result\.js" data-type="signed-in" data-message="[^"]+" data-target-origin="https:\/\/app\.example" data-code="[A-Za-z0-9_-]{43}"><\/script>/);
   assert.doesNotMatch(r.text.replace(/<script src="[^"]+"[^>]*><\/script>/, ''), /<script/);
   const js = await fetch(`${app}/panel-auth/result.js`);
   assert.match(js.headers.get('content-type') ?? '', /javascript/);
   const source = await js.text();
   assert.match(source, /source: 'calendar-sync'/);
+  assert.match(source, /msg\.code = d\.code/);
   assert.match(source, /window\.opener\.postMessage\(msg, d\.targetOrigin\)/);
+
+  // The framed panel's claim: 204 and the cookie, in its frame's partition.
+  const claimed = await claim(code, { ctx: 'Cust12345', assoc: 5 });
+  assert.equal(claimed.status, 204, await claimed.text());
+  assert.equal(claimed.headers.get('cache-control'), 'no-store');
+  const cookies = claimed.headers.getSetCookie();
+  assert.equal(cookies.length, 1, cookies.join('\n'));
+  const cookie = cookies[0]!;
+  assert.ok(cookie.startsWith('cs_session_Cust12345='));
+  for (const a of ['secure', 'httponly', 'samesite=none', 'partitioned', 'path=/', 'max-age=28800']) assert.ok(attrsOf(cookie).includes(a), `${a} in ${cookie}`);
+  const token = tokenOf(cookie);
+  assert.equal(Buffer.from(token, 'base64url').length, 32);
+  assert.notEqual(token, code);
+  const row = await t.db('panel_sessions').where({ token_hash: createHash('sha256').update(token).digest('hex') }).first();
+  assert.equal(row.id, pending.id);
+  assert.equal(row.handoff_hash, null, 'the code is used');
+  assert.equal(row.associate_id, 5);
+  assert.equal(row.user_name, 'Ada Lindqvist', 'the name from the id_token');
+  assert.equal(row.is_administrator, true);
 
   const s = await session('Cust12345', 5, token);
   assert.deepEqual({ ...s, csrfToken: typeof s.csrfToken, expiresAt: typeof s.expiresAt }, {
@@ -189,6 +234,46 @@ async function refused(query: URLSearchParams, reason: RegExp) {
   assert.match(r.text, reason);
   assert.deepEqual(await t.db('panel_sessions').count<{ count: number }[]>('* as count'), before, 'no session row');
 }
+
+test('a hand-off code is claimed once, within two minutes, only by the panel of its tenant and user, only from the app\'s origin', async () => {
+  const invalid = async (res: Response, message: RegExp, status = 400, error = 'invalid_code') => {
+    const body = await json(res);
+    assert.deepEqual([res.status, body.error], [status, error], JSON.stringify(body));
+    assert.match(String(body.message), message);
+    assert.deepEqual(res.headers.getSetCookie(), [], 'no cookie on a refusal');
+  };
+  const tooLate = /^The sign-in took too long or was already used\. Sign in again\.$/;
+
+  // Once.
+  const code = await handOff('Cust12345', 6);
+  assert.equal((await claim(code, { ctx: 'Cust12345', assoc: 6 })).status, 204);
+  await invalid(await claim(code, { ctx: 'Cust12345', assoc: 6 }), tooLate);
+
+  // Two minutes.
+  const late = await handOff('Cust12345', 6);
+  await t.db('panel_sessions').where({ handoff_hash: createHash('sha256').update(late).digest('hex') }).update({ handoff_expires_at: new Date(Date.now() - 1000) });
+  await invalid(await claim(late, { ctx: 'Cust12345', assoc: 6 }), tooLate);
+
+  // Another tenant's panel finds nothing; another user's panel uses the code up.
+  const a = await handOff('Cust12345', 5);
+  await invalid(await claim(a, { ctx: OTHER, assoc: 5 }), tooLate);
+  await invalid(await claim(a, { ctx: 'Cust12345', assoc: 6 }), /another SuperOffice user than this panel is for/);
+  await invalid(await claim(a, { ctx: 'Cust12345', assoc: 5 }), tooLate, 400, 'invalid_code');
+
+  // Another site's page, and requests that are no claim.
+  const b = await handOff('Cust12345', 5);
+  await invalid(await claim(b, { ctx: 'Cust12345', assoc: 5, origin: 'https://evil.example' }), /another web site/, 403, 'csrf');
+  await invalid(await claim(b, { ctx: 'Cust12345', assoc: 5, origin: 'null' }), /another web site/, 403, 'csrf');
+  await invalid(await claim(b, { ctx: 'Cust12345', assoc: 'x' }), /does not say which SuperOffice customer and user/);
+  for (const bad of [undefined, '', 42, 'short', `${b}=`]) await invalid(await claim(bad, { ctx: 'Cust12345', assoc: 5 }), /no valid sign-in code/);
+  const form = await fetch(`${app}/panel-auth/claim`, { method: 'POST', headers: { 'x-panel-context': 'Cust12345', 'x-panel-associate': '5' }, body: new URLSearchParams({ code: b }) });
+  await invalid(form, /no valid sign-in code/);
+  // None of these used it; without an Origin (not every browser sends one on same-origin requests) it works.
+  const ok = await claim(b, { ctx: 'Cust12345', assoc: 5, origin: null });
+  assert.equal(ok.status, 204);
+  const s = await session('Cust12345', 5, tokenOf(ok.headers.getSetCookie()[0]!));
+  assert.equal(s.associateId, 5);
+});
 
 test('the session names the user from the id_token\'s firstname and lastname claims, and null when they are empty', async () => {
   const otto = await signIn(OTHER, 5);
@@ -261,6 +346,14 @@ test('without a session for the headers\' tenant and user, /api/panel answers 40
   const bare = await fetch(`${app}/api/panel/session`, { headers: { cookie } });
   assert.equal(bare.status, 401, 'no X-Panel-* headers');
   assert.equal((await panelFetch('/session', { ctx: 'Cust12345', assoc: 6, cookie })).status, 200);
+  // A browser may send a stale unpartitioned cookie of the same name (set before sessions were
+  // partitioned) beside the partitioned one: either order works.
+  const stale = await signIn('Cust12345', 6);
+  await t.db('panel_sessions').where({ token_hash: createHash('sha256').update(stale).digest('hex') }).delete();
+  for (const both of [`cs_session_Cust12345=${stale}; ${cookie}`, `${cookie}; cs_session_Cust12345=${stale}`]) {
+    assert.equal((await panelFetch('/session', { ctx: 'Cust12345', assoc: 6, cookie: both })).status, 200, both);
+  }
+  assert.equal((await panelFetch('/session', { ctx: 'Cust12345', assoc: 6, cookie: `cs_session_Cust12345=${stale}` })).status, 401);
 });
 
 test('an expired session answers 401, and a used one slides its expiry and its cookie', async () => {
@@ -272,7 +365,10 @@ test('an expired session answers 401, and a used one slides its expiry and its c
   await t.db('panel_sessions').where({ token_hash: hash }).update({ last_seen_at: new Date(Date.now() - 2 * 3600_000), expires_at: new Date(Date.now() + 6 * 3600_000) });
   const slid = await panelFetch('/session', { ctx: 'Cust12345', assoc: 7, cookie });
   assert.equal(slid.status, 200);
-  assert.match(slid.headers.getSetCookie()[0] ?? '', /^cs_session_Cust12345=[^;]+; Max-Age=28800;/);
+  const renewed = slid.headers.getSetCookie()[0] ?? '';
+  assert.match(renewed, /^cs_session_Cust12345=[^;]+; Max-Age=28800;/);
+  assert.equal(tokenOf(renewed), token);
+  for (const a of ['secure', 'httponly', 'samesite=none', 'partitioned', 'path=/']) assert.ok(attrsOf(renewed).includes(a), `${a} in ${renewed}`);
   assert.ok(Math.abs(Date.parse(((await slid.json()) as { expiresAt: string }).expiresAt) - Date.now() - 8 * 3600_000) < 60_000);
   await t.db('panel_sessions').where({ token_hash: hash }).update({ expires_at: new Date(Date.now() - 1000) });
   const res = await panelFetch('/session', { ctx: 'Cust12345', assoc: 7, cookie });
@@ -343,7 +439,6 @@ test('signing out ends the session and clears the cookie', async () => {
   const cleared = res.headers.getSetCookie()[0] ?? '';
   assert.match(cleared, /^cs_session_Cust12345=;/);
   assert.match(cleared, /Expires=Thu, 01 Jan 1970/);
-  assert.match(cleared, /Secure/);
-  assert.match(cleared, /SameSite=None/);
+  for (const a of ['secure', 'httponly', 'samesite=none', 'partitioned', 'path=/']) assert.ok(attrsOf(cleared).includes(a), `${a} in ${cleared}`);
   assert.equal((await panelFetch('/session', { ctx: 'Cust12345', assoc: 8, cookie })).status, 401);
 });
