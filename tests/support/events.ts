@@ -19,3 +19,27 @@ export function makeEvent(over: Partial<CalendarEvent> = {}): CalendarEvent {
     ...over,
   };
 }
+
+/** A timed span in Europe/Oslo between two UTC instants. */
+export const timedOslo = (start: string, end: string): CalendarEvent['timing'] => ({
+  allDay: false,
+  start: { instant: start, timeZone: 'Europe/Oslo' },
+  end: { instant: end, timeZone: 'Europe/Oslo' },
+});
+
+/**
+ * The provider side tests' fuller event: 2026-05-04 10:00-11:00 Oslo, with a description,
+ * location, reminder, organiser and category, for `organizer` (the diary's or mailbox's owner).
+ */
+export function pilotReview(organizer: { email: string; name: string }, over: Partial<CalendarEvent> = {}): CalendarEvent {
+  return makeEvent({
+    title: 'Pilot review',
+    description: 'Where we are with the pilot',
+    location: 'Room 4',
+    timing: timedOslo('2026-05-04T08:00:00.000Z', '2026-05-04T09:00:00.000Z'),
+    reminderMinutes: 15,
+    organizer,
+    category: 'Meeting',
+    ...over,
+  });
+}

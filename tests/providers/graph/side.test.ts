@@ -11,6 +11,7 @@ import { AuthorizationRevoked, CursorExpired, NotFound, PreconditionFailed, Rate
 import type { CalendarEvent } from '../../../server/sync/event.ts';
 import { contentHash, SYNCED_FIELDS } from '../../../server/sync/hash.ts';
 import type { SideChange, SideItem } from '../../../server/sync/side.ts';
+import { pilotReview, timedOslo } from '../../support/events.ts';
 import { ADA, BJORN, startGraphHarness, type GraphHarness } from './harness.ts';
 
 let h: GraphHarness;
@@ -20,25 +21,10 @@ before(async () => {
 after(() => h.close());
 
 const ORGANIZER = { email: ADA, name: 'Ada Lindqvist' };
-const timed = (start: string, end: string) => ({ allDay: false as const, start: { instant: start, timeZone: 'Europe/Oslo' }, end: { instant: end, timeZone: 'Europe/Oslo' } });
 let keys = 0;
 
 function event(over: Partial<CalendarEvent> = {}): CalendarEvent {
-  return {
-    title: 'Pilot review',
-    description: 'Where we are with the pilot',
-    location: 'Room 4',
-    timing: timed('2026-05-04T08:00:00.000Z', '2026-05-04T09:00:00.000Z'),
-    showAs: 'busy',
-    private: false,
-    reminderMinutes: 15,
-    organizer: ORGANIZER,
-    attendees: [],
-    category: 'Meeting',
-    crmLinks: {},
-    stableKey: `cs1-test-${++keys}`,
-    ...over,
-  };
+  return pilotReview(ORGANIZER, { stableKey: `cs1-test-${++keys}`, ...over });
 }
 
 function assertSame(read: CalendarEvent, written: CalendarEvent) {
@@ -120,7 +106,7 @@ test('update writes only what differs: stamping a user\'s meeting sends our key 
   assert.equal(same.version, stamped.version);
   // A real change writes that field only; the attendees stay unwritten.
   h.sent.length = 0;
-  const moved = await side.update(id, { ...stamped.event, title: 'Customer call (moved)', timing: timed('2026-03-04T12:00:00.000Z', '2026-03-04T13:00:00.000Z') }, stamped.version);
+  const moved = await side.update(id, { ...stamped.event, title: 'Customer call (moved)', timing: timedOslo('2026-03-04T12:00:00.000Z', '2026-03-04T13:00:00.000Z') }, stamped.version);
   assert.deepEqual(Object.keys(calls('PATCH', /\/events\//)[0]!.body as object).sort(), ['end', 'isAllDay', 'start', 'subject']);
   assert.equal(moved.event.title, 'Customer call (moved)');
   assert.equal(moved.event.description, 'Agenda:\nprices', 'the HTML body was not rewritten');
@@ -176,12 +162,12 @@ test('a series with a moved and a cancelled occurrence is written, read back, ch
   const side = h.side();
   const want = event({
     title: 'Weekly sync',
-    timing: timed('2026-06-01T07:00:00.000Z', '2026-06-01T07:30:00.000Z'),
+    timing: timedOslo('2026-06-01T07:00:00.000Z', '2026-06-01T07:30:00.000Z'),
     recurrence: {
       pattern: { type: 'weekly', interval: 1, daysOfWeek: ['mo'] },
       range: { type: 'count', startDate: '2026-06-01', count: 6 },
       exceptions: [
-        { kind: 'changed', originalStart: '2026-06-08T07:00:00.000Z', changes: { timing: timed('2026-06-09T11:00:00.000Z', '2026-06-09T11:30:00.000Z'), location: 'Room 9' } },
+        { kind: 'changed', originalStart: '2026-06-08T07:00:00.000Z', changes: { timing: timedOslo('2026-06-09T11:00:00.000Z', '2026-06-09T11:30:00.000Z'), location: 'Room 9' } },
         { kind: 'cancelled', originalStart: '2026-06-15T07:00:00.000Z' },
       ],
     },

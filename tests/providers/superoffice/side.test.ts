@@ -10,6 +10,7 @@ import { AuthorizationRevoked, CursorExpired, NotFound, PreconditionFailed, Rate
 import type { CalendarEvent } from '../../../server/sync/event.ts';
 import { contentHash, SYNCED_FIELDS } from '../../../server/sync/hash.ts';
 import type { SideItem } from '../../../server/sync/side.ts';
+import { pilotReview, timedOslo } from '../../support/events.ts';
 import { ADA, CTX, startSideHarness, type SideHarness } from './harness.ts';
 
 let h: SideHarness;
@@ -19,23 +20,9 @@ before(async () => {
 after(() => h.close());
 
 const ORGANIZER = { email: 'ada.lindqvist@demo-company.example', name: 'Ada Lindqvist' };
-const timed = (start: string, end: string) => ({ allDay: false as const, start: { instant: start, timeZone: 'Europe/Oslo' }, end: { instant: end, timeZone: 'Europe/Oslo' } });
 
 function event(over: Partial<CalendarEvent> = {}): CalendarEvent {
-  return {
-    title: 'Pilot review',
-    description: 'Where we are with the pilot',
-    location: 'Room 4',
-    timing: timed('2026-05-04T08:00:00.000Z', '2026-05-04T09:00:00.000Z'),
-    showAs: 'busy',
-    private: false,
-    reminderMinutes: 15,
-    organizer: ORGANIZER,
-    attendees: [{ email: 'kari.berg@nordic-tools.example', name: 'Kari Berg', response: 'none' }],
-    category: 'Meeting',
-    crmLinks: { companyId: 2 },
-    ...over,
-  };
+  return pilotReview(ORGANIZER, { attendees: [{ email: 'kari.berg@nordic-tools.example', name: 'Kari Berg', response: 'none' }], crmLinks: { companyId: 2 }, ...over });
 }
 
 function assertSame(read: CalendarEvent, written: CalendarEvent) {
@@ -225,7 +212,7 @@ test('SuperOffice\'s answers reach the engine as its errors: 429 RateLimited wit
     h.so.tenant.state = 'Running';
     h.services.states.forget(CTX);
   }
-  const backwards = event({ timing: timed('2026-05-04T10:00:00.000Z', '2026-05-04T09:00:00.000Z') });
+  const backwards = event({ timing: timedOslo('2026-05-04T10:00:00.000Z', '2026-05-04T09:00:00.000Z') });
   await assert.rejects(side.create(backwards), (e) => e instanceof SuperOfficeRejected && e.status === 400 && !('isAxiosError' in e));
 });
 
@@ -245,14 +232,14 @@ test('a series with a moved and a cancelled occurrence: written, read back the s
   const side = h.side();
   const written = event({
     title: 'Steering group',
-    timing: timed('2026-06-01T07:00:00.000Z', '2026-06-01T08:00:00.000Z'),
+    timing: timedOslo('2026-06-01T07:00:00.000Z', '2026-06-01T08:00:00.000Z'),
     stableKey: 'k-series',
     recurrence: {
       pattern: { type: 'weekly', interval: 1, daysOfWeek: ['mo'] },
       range: { type: 'endDate', startDate: '2026-06-01', endDate: '2026-06-29' },
       exceptions: [
         { kind: 'cancelled', originalStart: '2026-06-08T07:00:00.000Z' },
-        { kind: 'changed', originalStart: '2026-06-15T07:00:00.000Z', changes: { location: 'Bergen office', timing: timed('2026-06-16T10:00:00.000Z', '2026-06-16T11:30:00.000Z') } },
+        { kind: 'changed', originalStart: '2026-06-15T07:00:00.000Z', changes: { location: 'Bergen office', timing: timedOslo('2026-06-16T10:00:00.000Z', '2026-06-16T11:30:00.000Z') } },
       ],
     },
   });
