@@ -19,7 +19,7 @@ import { RECONCILE_ALL_TASK, RECONCILE_INTERVAL_MINUTES } from '../server/jobs/r
 import { LINK_SYNC_DEBOUNCE_MS } from '../server/jobs/queue.ts';
 import { limits, percentile } from './limits.ts';
 import { measureIdle } from './m365-idle.ts';
-import { startRig } from './m365-rig.ts';
+import { runOnRig } from './m365-rig.ts';
 import { CHAIN_LENGTH, runStream, type Direction } from './m365-stream.ts';
 
 const USERS = Number(process.env.BENCH_USERS ?? 1000);
@@ -38,8 +38,7 @@ const out = limits();
 const mb = (b: number) => b / 1_048_576;
 const line = (name: string, text: string) => console.log(`${name.padEnd(48)} ${text}`);
 
-const rig = await startRig({ maxUsers: USERS, concurrency: CONCURRENCY });
-try {
+await runOnRig({ maxUsers: USERS, concurrency: CONCURRENCY }, out, async (rig) => {
   // Linking runs without latency: it is set-up, not measured.
   rig.setLatency(0);
   const linkMs = await rig.link(USERS);
@@ -103,20 +102,9 @@ try {
   const after = rig.tally();
   line('reconciliation round after the stream', `${after.graph + after.superoffice} requests (${roundSummary(after.byEndpoint)})`);
 
-  const errors = await rig.jobErrors();
-  if (errors.length) {
-    line('jobs left with an error', `${errors.length}: ${errors.slice(0, 3).join(' | ')}`);
-    out.fail();
-  }
   const m = await rig.appMemory();
   line(`app RSS after the stream, ${USERS} users`, `${mb(m.rss).toFixed(0)} MB (heap ${mb(m.heapUsed).toFixed(0)} MB; limits in m365-memory)`);
-} catch (err) {
-  console.error(err);
-  out.fail();
-} finally {
-  await rig.close();
-}
-process.exit(out.failed ? 1 : 0);
+});
 
 function perLink(byEndpoint: Record<string, number>): string {
   return Object.entries(byEndpoint).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');

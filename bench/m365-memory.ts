@@ -14,7 +14,7 @@
 // Without latency: it changes the time linking takes, not what is kept.
 // Prints each figure next to its limit; exits 1 when one is over.
 import { limits } from './limits.ts';
-import { startRig, type Rig } from './m365-rig.ts';
+import { runOnRig, type Rig } from './m365-rig.ts';
 
 const FIRST = Number(process.env.BENCH_MEMORY_USERS_FIRST ?? 1000);
 const USERS = Number(process.env.BENCH_MEMORY_USERS ?? 10_000);
@@ -51,23 +51,11 @@ async function linkAndMeasure(rig: Rig, total: number, subscribe: boolean): Prom
   out.report(`  peak RSS while linking them`, mb(peak), 'MB', LIMITS.rssMb);
 }
 
-const rig = await startRig({ maxUsers: USERS, concurrency: CONCURRENCY });
-try {
+await runOnRig({ maxUsers: USERS, concurrency: CONCURRENCY }, out, async (rig) => {
   rig.setLatency(0);
   const idle = await rig.appMemory({ gc: true });
   console.log(`# app process before any user is linked: RSS ${mb(idle.rss).toFixed(0)} MB, heap ${mb(idle.heapUsed).toFixed(0)} MB; worker concurrency ${CONCURRENCY}, on ${rig.server}`);
   const first = Math.min(FIRST, USERS);
   await linkAndMeasure(rig, first, true);
   if (USERS > first) await linkAndMeasure(rig, USERS, SUBSCRIBE_ALL);
-  const errors = await rig.jobErrors();
-  if (errors.length) {
-    console.log(`jobs left with an error: ${errors.length}: ${errors.slice(0, 3).join(' | ')}`);
-    out.fail();
-  }
-} catch (err) {
-  console.error(err);
-  out.fail();
-} finally {
-  await rig.close();
-}
-process.exit(out.failed ? 1 : 0);
+});

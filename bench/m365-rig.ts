@@ -25,6 +25,7 @@ import { createLogger } from '../server/log.ts';
 import { freePort } from '../server/net/free-port.ts';
 import { createKeyring } from '../server/security/secrets.ts';
 import { SYSTEM_TOKEN_KIND } from '../server/superoffice/credential-kinds.ts';
+import type { Limits } from './limits.ts';
 import { benchDatabase, type BenchDatabase } from './bench-database.ts';
 import type { AppConfig, AppMessage, AppRequest } from './m365-app.ts';
 
@@ -71,6 +72,28 @@ export interface Rig {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Starts the rig, runs a benchmark's body on it and ends the process: a throw or jobs left with
+ * an error fail the run as a figure over its limit does (exit 1); the rig is closed either way.
+ */
+export async function runOnRig(opts: { maxUsers: number; concurrency: number }, out: Limits, body: (rig: Rig) => Promise<void>): Promise<never> {
+  const rig = await startRig(opts);
+  try {
+    await body(rig);
+    const errors = await rig.jobErrors();
+    if (errors.length) {
+      console.log(`${'jobs left with an error'.padEnd(48)} ${errors.length}: ${errors.slice(0, 3).join(' | ')}`);
+      out.fail();
+    }
+  } catch (err) {
+    console.error(err);
+    out.fail();
+  } finally {
+    await rig.close();
+  }
+  process.exit(out.failed ? 1 : 0);
+}
 
 export async function startRig(opts: { maxUsers: number; concurrency: number }): Promise<Rig> {
   // Undone in reverse by close(), or at once when the start fails part-way.
