@@ -107,7 +107,7 @@ export async function runSync(deps: RunDeps): Promise<RunReport> {
     const settled = await Promise.allSettled(
       SIDES.map(async (side) => {
         const cursor = deps.fullRead ? null : await store.cursor(side);
-        const listed = cursor === null || !deps.hintsOnly?.includes(side);
+        const listed = !deps.hintsOnly?.includes(side);
         return readSide(side, sides[side], cursor, rows, hints.ids[side], listed);
       }),
     );
@@ -193,7 +193,7 @@ async function readSide(side: SideName, cal: CalendarSide, cursor: string | null
   let page: ChangePage;
   let mode: 'full' | 'delta' = cursor === null ? 'full' : 'delta';
   try {
-    // Not listed: nothing from the feed, and the cursor stays where it was.
+    // Not listed (never when there is no cursor yet): nothing from the feed, and the cursor stays.
     page = list || cursor === null ? await cal.listChanges(cursor) : { changes: [], complete: true, nextCursor: cursor };
   } catch (err) {
     if (!(err instanceof CursorExpired)) throw err;
