@@ -13,7 +13,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { createDb, type Db } from '../../server/db/knex.ts';
 import { startAppProcess, type AppProcess } from '../helpers/app-process.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import type { RequestCounts } from '../../sandbox/microsoft/graph/request-log.ts';
+import type { RequestCounts, RequestRecord as SimRequestRecord } from '../../sandbox/microsoft/graph/request-log.ts';
 
 export const CTX = 'Cust12345';
 
@@ -71,17 +71,8 @@ export interface LinkRow {
 /** The simulator's own shape of its request counts, as its control API answers them. */
 export type { RequestCounts };
 
-/** One Graph request as the simulator logged it. */
-export interface RequestRecord {
-  method: string;
-  /** Method and route pattern, e.g. `PATCH /users/:user/events/:id`. */
-  endpoint: string;
-  /** The mailbox's user principal name, for requests about one. */
-  mailbox: string | null;
-  status: number;
-  batchMember: boolean;
-  at: string;
-}
+/** One Graph request as the simulator's control API answers it (JSON: the time as ISO text). */
+export type RequestRecord = Omit<SimRequestRecord, 'at'> & { at: string };
 
 export interface Sandbox extends SandboxBase {
   /** The demo tenant's Microsoft 365 profile. */
