@@ -60,6 +60,16 @@ export const variables = {
   MICROSOFT_LOGIN_URL: httpsUrl.default('https://login.microsoftonline.com'),
   MICROSOFT_GRAPH_URL: httpsUrl.default('https://graph.microsoft.com/v1.0'),
   FRAME_ANCESTORS: z.string().optional(),
+  /** Bearer token for GET /metrics; without it /metrics is off in production (open in the sandbox). */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters (openssl rand -hex 32)').optional(),
+  /** Rate limits per client address (per /56 for IPv6), counted in PostgreSQL across nodes. */
+  RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+  /** Sign-in starts (/superoffice/install, /panel-auth/start) per address per window: each writes a row. */
+  RATE_LIMIT_SIGN_IN: positiveInt(60),
+  /** Other unauthenticated requests (sign-in and consent callbacks, the session claim) per address per window. */
+  RATE_LIMIT_PUBLIC: positiveInt(600),
+  /** Sign-ins under way at once (pending_logins rows); a start beyond it answers 503. The table's own ceiling is 100,000. */
+  PENDING_LOGINS_MAX: positiveInt(10_000).pipe(z.number().max(100_000, 'at most 100000')),
   WORKER_CONCURRENCY: positiveInt(4),
   SHUTDOWN_TIMEOUT_MS: positiveInt(20_000),
   BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size such as 1mb or 200kb').default('1mb'),
@@ -130,7 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       if (seen.has(name)) continue; // one line per variable: the first thing wrong with it
       seen.add(name);
       // Secrets are named but never echoed back.
-      const got = /SECRET|KEY|DATABASE_URL/.test(name) ? 'a value that does not fit' : JSON.stringify(input[name]);
+      const got = /SECRET|KEY|TOKEN|DATABASE_URL/.test(name) ? 'a value that does not fit' : JSON.stringify(input[name]);
       problems.push(`${name}: expected ${issue.message}, got ${got}`);
     }
   }

@@ -1,6 +1,7 @@
 // JSON errors for every route. The body names what went wrong and carries the request id to quote
 // to support; it never holds a stack trace or an internal message of an unexpected error.
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { PendingLoginsFull } from '../db/pending-logins.ts';
 
 /** An error meant for the client: its status, code and message are shown as they are. */
 export class HttpError extends Error {
@@ -22,6 +23,8 @@ interface BodyParserError extends Error {
   type?: string;
   status?: number;
   limit?: number;
+  /** http-errors' mark of an error meant for the client; zlib's failures on a bad Content-Encoding carry it with status 400. */
+  expose?: boolean;
 }
 
 export function errorHandler(): ErrorRequestHandler {
@@ -32,6 +35,12 @@ export function errorHandler(): ErrorRequestHandler {
     let message = 'Something went wrong on our side. The error was logged; quote the request id to support.';
     if (err instanceof HttpError) {
       ({ status, code, message } = err);
+    } else if (err instanceof PendingLoginsFull) {
+      // Anonymous traffic filled the table of sign-ins under way: refuse, never grow it or fail.
+      status = 503;
+      code = 'too_many_sign_ins';
+      message = 'Too many sign-ins are under way right now. Try again in a minute.';
+      res.set('retry-after', '60');
     } else if (e?.type === 'entity.too.large') {
       status = 413;
       code = 'payload_too_large';
@@ -45,6 +54,12 @@ export function errorHandler(): ErrorRequestHandler {
       status = e.status;
       code = e.type.replace(/\W+/g, '_');
       message = e.message;
+    } else if (e?.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      // For example a body that does not decode as its Content-Encoding says (zlib's "incorrect
+      // header check"): the client's fault, so a 4xx, in our words rather than zlib's.
+      status = e.status;
+      code = 'bad_request';
+      message = 'The request could not be read (for example, its body does not match its Content-Encoding).';
     }
     if (status >= 500) req.log?.error({ err }, 'request failed');
     else req.log?.warn({ status, code, reason: message }, 'request rejected');

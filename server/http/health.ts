@@ -1,8 +1,11 @@
 // Liveness, readiness and metrics. /healthz says the process is up; /readyz says it can do its
-// work (database and queue answer) and is what a load balancer should route on.
+// work (database and queue answer) and is what a load balancer should route on. Both are public, so
+// /readyz names its checks and their status only: why a check failed goes to the log. /metrics
+// tells how busy each route is and is only for the operator's scraper (see MetricsAccess).
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router } from 'express';
 import { Histogram } from 'prom-client';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { registry } from '../metrics.ts';
 
 export interface ReadinessCheck {
@@ -26,23 +29,45 @@ async function runCheck(c: ReadinessCheck): Promise<{ name: string; ok: boolean;
   }
 }
 
-export function healthRouter(getChecks: () => ReadinessCheck[]): Router {
+/**
+ * Who may read /metrics: everyone (the sandbox on loopback), whoever sends this bearer token (401
+ * otherwise), or nobody (production without METRICS_TOKEN: the same 404 as an unknown path).
+ */
+export type MetricsAccess = { open: true } | { token: string } | { off: true };
+
+function bearerMatches(req: Request, token: string): boolean {
+  const m = /^Bearer (.+)$/i.exec(req.get('authorization') ?? '');
+  if (!m) return false;
+  // Digests make the lengths equal, so the comparison time says nothing about the token.
+  const digest = (v: string) => createHash('sha256').update(v).digest();
+  return timingSafeEqual(digest(m[1]!.trim()), digest(token));
+}
+
+export function healthRouter(getChecks: () => ReadinessCheck[], metrics: MetricsAccess): Router {
   const r = Router();
   r.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  r.get('/readyz', async (_req, res) => {
+  r.get('/readyz', async (req, res) => {
     const checks = getChecks();
     const results = checks.length
       ? await Promise.all(checks.map(runCheck))
       : [{ name: 'startup', ok: false, detail: 'still starting' }];
     const ok = results.every((x) => x.ok);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks: results });
+    const failed = results.filter((x) => !x.ok);
+    if (failed.length) req.log?.warn({ checks: failed }, 'not ready');
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not_ready', checks: results.map(({ name, ok }) => ({ name, ok })) });
   });
-  r.get('/metrics', async (_req, res) => {
-    res.setHeader('Content-Type', registry.contentType);
-    res.send(await registry.metrics());
-  });
+  if (!('off' in metrics)) {
+    r.get('/metrics', async (req, res) => {
+      if ('token' in metrics && !bearerMatches(req, metrics.token)) {
+        res.status(401).set('www-authenticate', 'Bearer').json({ error: 'unauthorized', message: 'GET /metrics needs the bearer token set in METRICS_TOKEN.', requestId: req.id });
+        return;
+      }
+      res.setHeader('Content-Type', registry.contentType);
+      res.send(await registry.metrics());
+    });
+  }
   return r;
 }
 

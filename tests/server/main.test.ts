@@ -186,7 +186,7 @@ test('without DATABASE_URL the sandbox runs an embedded PostgreSQL in DATA_DIR a
   }
 });
 
-test('in production the sandbox routes do not exist and only SuperOffice hosts may frame the app', async () => {
+test('in production the sandbox routes do not exist and only SuperOffice hosts may frame the panels', async () => {
   const tdb = await createTestDatabase();
   const port = await freePort();
   const app = startAppProcess({
@@ -201,7 +201,9 @@ test('in production the sandbox routes do not exist and only SuperOffice hosts m
   });
   try {
     const ready = await waitForStatus(`http://127.0.0.1:${port}/readyz`, 200, app);
-    assert.match(ready.headers.get('content-security-policy') ?? '', /frame-ancestors https:\/\/sod\.superoffice\.com https:\/\/\*\.superoffice\.com/);
+    assert.match(ready.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    const panel = await fetch(`http://127.0.0.1:${port}/panel/user?ctx=Cust12345&assoc=5`);
+    assert.match(panel.headers.get('content-security-policy') ?? '', /frame-ancestors https:\/\/sod\.superoffice\.com https:\/\/\*\.superoffice\.com/);
     assert.ok(ready.headers.get('strict-transport-security'));
     for (const path of ['/sandbox', '/sandbox/info', '/sandbox/ca.crt']) {
       assert.equal((await fetch(`http://127.0.0.1:${port}${path}`)).status, 404, path);
