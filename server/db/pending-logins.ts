@@ -25,15 +25,45 @@ export interface PendingLogin {
 const TTL_MS = 15 * 60_000;
 const aad = (state: string) => JSON.stringify(['pending_logins', state]);
 
-export async function savePendingLogin(db: Knex, keyring: Keyring, p: PendingLogin): Promise<void> {
-  await db('pending_logins').insert({
-    state: p.state,
-    purpose: p.purpose,
-    context_identifier: p.contextIdentifier,
-    nonce: p.nonce,
-    sealed_verifier: keyring.seal(p.codeVerifier, aad(p.state)),
-    expires_at: new Date(Date.now() + TTL_MS),
-  });
+/**
+ * The table's own ceiling on sign-ins under way, whoever calls: anonymous traffic starts sign-ins,
+ * and each one is a row until it expires. The HTTP gate (PENDING_LOGINS_MAX) refuses earlier.
+ */
+export const PENDING_LOGINS_CEILING = 100_000;
+
+/** Thrown instead of writing a row past the ceiling; the HTTP error handler answers 503. */
+export class PendingLoginsFull extends Error {
+  constructor(readonly max: number) {
+    super(`${max} sign-ins are already under way`);
+    this.name = 'PendingLoginsFull';
+  }
+}
+
+/** Unexpired sign-ins under way, counted up to `max` only (the scan stops there). */
+async function liveCount(db: Knex, max: number): Promise<number> {
+  const { rows } = await db.raw<{ rows: Array<{ n: string }> }>(
+    'select count(*) as n from (select 1 from pending_logins where expires_at > now() limit ?) t',
+    [max],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Whether `max` sign-ins are already under way (the gate in front of anonymous sign-in starts). */
+export async function pendingLoginsFull(db: Knex, max: number): Promise<boolean> {
+  return (await liveCount(db, max)) >= max;
+}
+
+/** Throws PendingLoginsFull when `max` (default: the ceiling) sign-ins are already under way. */
+export async function savePendingLogin(db: Knex, keyring: Keyring, p: PendingLogin, max = PENDING_LOGINS_CEILING): Promise<void> {
+  // Count and insert in one statement; nodes racing at the edge may overshoot by their concurrency only.
+  const { rows } = await db.raw<{ rows: unknown[] }>(
+    `insert into pending_logins (state, purpose, context_identifier, nonce, sealed_verifier, expires_at)
+     select ?, ?, ?, ?, ?, ?
+     where (select count(*) from (select 1 from pending_logins where expires_at > now() limit ?) t) < ?
+     returning state`,
+    [p.state, p.purpose, p.contextIdentifier, p.nonce, keyring.seal(p.codeVerifier, aad(p.state)), new Date(Date.now() + TTL_MS), max, max],
+  );
+  if (rows.length === 0) throw new PendingLoginsFull(max);
   // Housekeeping in passing: abandoned sign-ins go once they expire.
   await db('pending_logins').where('expires_at', '<', new Date()).delete();
 }
