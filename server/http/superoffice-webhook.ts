@@ -1,6 +1,11 @@
 // POST /webhooks/superoffice: SuperOffice's activity.* deliveries. Thin by design: verify, record
 // and enqueue in one transaction, answer. No call to SuperOffice on the request path; the sync job
 // fetches what changed. A redelivered EventId answers 200 and causes no new work.
+//
+// Whether a tenant has installed the app is nobody else's business: a delivery that does not verify
+// gets the same 401 whether its tenant is installed, uninstalled or unknown, after the same database
+// reads and the same HMAC (over a secret nobody holds when there is no tenant).
+import { randomBytes } from 'node:crypto';
 import { Router } from 'express';
 import type { Db } from '../db/knex.ts';
 import { recordInboundEvent } from '../db/inbound-events.ts';
@@ -14,9 +19,14 @@ import { isDocumentEvent, ownerAssociateId, webhookPayloadSchema } from '../supe
 import { WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
 import { verifyWebhookSignature } from '../superoffice/webhook-signature.ts';
 import { HttpError } from './errors.ts';
+import { hasNul } from './nul-free.ts';
 import { rawBodyOf } from './raw-body.ts';
 
 export const SUPEROFFICE_WEBHOOK_PATH = '/webhooks/superoffice';
+
+/** Stand-ins for a tenant that is not there: no row has this id, and nobody knows this secret. */
+const NO_TENANT_ID = '00000000-0000-0000-0000-000000000000';
+const NO_SECRET = randomBytes(32).toString('base64');
 
 export interface SuperOfficeWebhookDeps {
   db: Db;
@@ -37,24 +47,25 @@ export function superOfficeWebhookRouter(deps: SuperOfficeWebhookDeps): Router {
       throw new HttpError(400, 'invalid_payload', `Not a SuperOffice webhook payload (check ${fields}).`);
     }
     const p = parsed.data;
-    // Unknown and not-installed tenants get the same answer as a path that does not exist.
-    const tenant = await findInstalledTenant(deps.db, p.ContextIdentifier);
-    const secret =
-      tenant &&
-      (await loadCredential(deps.db, deps.keyring, {
-        tenantId: tenant.id,
-        ownerType: 'tenant',
-        ownerId: tenant.id,
-        kind: WEBHOOK_SECRET_KIND,
-      }));
-    if (!tenant || !secret) {
-      res.status(404).json({ error: 'not_found', message: `No route for POST ${SUPEROFFICE_WEBHOOK_PATH}`, requestId: req.id });
-      return;
+    if (hasNul(req.body)) {
+      throw new HttpError(400, 'invalid_payload', 'Not a SuperOffice webhook payload (text with a NUL character).');
     }
+    const tenant = await findInstalledTenant(deps.db, p.ContextIdentifier);
+    // Read a credential even without a tenant, so both cases cost the same round trips.
+    const secret = await loadCredential(deps.db, deps.keyring, {
+      tenantId: tenant?.id ?? NO_TENANT_ID,
+      ownerType: 'tenant',
+      ownerId: tenant?.id ?? NO_TENANT_ID,
+      kind: WEBHOOK_SECRET_KIND,
+    });
     const signature = req.get('x-superoffice-signature');
-    if (!verifyWebhookSignature(secret, raw, signature)) {
+    const verified = verifyWebhookSignature(secret ?? NO_SECRET, raw, signature);
+    if (!tenant || !secret || !verified) {
       req.log.warn(
-        { tenant: tenant.context_identifier, eventId: p.EventId, event: p.Event, signature: signature ? 'wrong' : 'missing' },
+        {
+          tenant: p.ContextIdentifier, eventId: p.EventId, event: p.Event,
+          reason: !tenant ? 'not installed' : !secret ? 'no webhook secret' : signature ? 'wrong signature' : 'missing signature',
+        },
         'webhook signature rejected',
       );
       throw new HttpError(401, 'invalid_signature', 'The X-SuperOffice-Signature header is missing or does not match the body.');

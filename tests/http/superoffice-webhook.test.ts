@@ -129,15 +129,35 @@ test('a wrong or missing signature is 401, changes nothing, and is logged with t
   assert.ok(!logLines.join('').includes(SECRET));
 });
 
-test('an unknown or uninstalled tenant gets the same 404 as a path that does not exist', async () => {
-  const unknown = await deliver(payload({ ContextIdentifier: 'Cust00000' }));
-  const uninstalled = await deliver(payload({ ContextIdentifier: 'Cust99999' }));
-  assert.equal(unknown.status, 404);
-  assert.equal(uninstalled.status, 404);
-  const { requestId: _a, ...a } = unknown.body;
-  const { requestId: _b, ...b } = uninstalled.body;
-  assert.deepEqual(a, b);
-  assert.ok(!JSON.stringify(a).includes('Cust'));
+test('an unsigned delivery gets the same 401 whether its tenant is installed, uninstalled or unknown', async () => {
+  const answers = [];
+  for (const ctx of ['Cust12345', 'Cust99999', 'Cust00000']) {
+    for (const sig of [null, signWebhookBody('not-the-secret', Buffer.from('x'))]) {
+      const r = await deliver(payload({ ContextIdentifier: ctx }), sig);
+      assert.equal(r.status, 401, `${ctx} ${sig ? 'wrong' : 'missing'}`);
+      const { requestId: _id, ...rest } = r.body;
+      answers.push(rest);
+    }
+  }
+  for (const a of answers) assert.deepEqual(a, answers[0]);
+  assert.equal(answers[0]!.error, 'invalid_signature');
+  assert.ok(!JSON.stringify(answers).includes('Cust'));
+  // Signed with a secret of the installed tenant, a delivery naming another tenant gets the same.
+  assert.equal((await deliver(payload({ ContextIdentifier: 'Cust00000' }))).status, 401);
+});
+
+test('a NUL character in a signed delivery is a 400, stores nothing and logs nothing at error level', async () => {
+  const before = await events();
+  const from = logLines.length;
+  for (const over of [{ EventId: `evt\u0000${randomUUID()}` }, { Event: 'activity.changed\u0000' }, { FieldValues: { associate_id: 5, type: 1, text: 'a\u0000b' } }, { 'Odd\u0000Key': 1 }]) {
+    const r = await deliver(payload(over));
+    assert.equal(r.status, 400, JSON.stringify(over));
+    assert.equal(r.body.error, 'invalid_payload');
+  }
+  assert.equal(await events(), before);
+  const lines = logLines.slice(from);
+  assert.ok(lines.length > 0);
+  assert.ok(lines.every((l) => !l.includes('"level":50')), lines.join(''));
 });
 
 test('malformed JSON is 400, a non-webhook body 400, a body over 1 MB 413', async () => {
