@@ -23,14 +23,33 @@ export interface StateChangeDelivery {
   url: string;
   status: number | null;
   error: string | null;
+  /** What was POSTed, token and all: what someone who captured the push would hold. */
+  notification: Record<string, unknown>;
+}
+
+/**
+ * The Token of a state-change push. SuperOffice's page (get-notifications.md) says only "a JWT to
+ * verify it was sent by SuperOffice"; it lists no claims, so none ties the token to the ChangeType
+ * or the rest of the body, and none is a jti. What is here is the shape of SuperOffice's other
+ * app-addressed tokens (validate-security-tokens.md, "Connectors" row): the tenant (`ctx`, `sub`),
+ * iss "SuperOffice AS", aud "spn:<client id>", a 5-minute life. All of that is unverified; the
+ * page's C# sample validates with ValidIssuer "https://sod.superoffice.com" and sets no audience.
+ */
+export function stateChangeToken(store: SuperOfficeStore, tenant: Tenant, clientId: string): string {
+  return signJwt(store, {
+    sub: tenant.contextIdentifier,
+    [`${CLAIM}ctx`]: tenant.contextIdentifier,
+    ...timeClaims(store, 300),
+    iss: SUPEROFFICE_AS,
+    aud: `spn:${clientId}`,
+  });
 }
 
 /**
  * Applies a state change to the tenant as SuperOffice would, then tells every app that has consent
  * on the tenant and a state-change URL: POST {ChangeType, ContextIdentifier, VersionName,
- * FileVersion, Token[, PublicEndpoint]}. The Token is an RS256 JWT from the identity host's JWKS,
- * iss "SuperOffice AS", aud "spn:<client id>" (the audience SuperOffice uses for tokens addressed to
- * a partner app; which audience the real notification carries is unverified).
+ * FileVersion, Token[, PublicEndpoint]} (see stateChangeToken). The state changes before the push
+ * goes out, so an app that asks /api/state/{ctx} on receipt sees it (an unverified ordering).
  */
 export async function pushStateChange(store: SuperOfficeStore, tenant: Tenant, input: StateChangeInput): Promise<StateChangeDelivery[]> {
   if (input.versionName) tenant.versionName = input.versionName;
@@ -59,13 +78,7 @@ export async function pushStateChange(store: SuperOfficeStore, tenant: Tenant, i
     if (consent.ctx !== tenant.contextIdentifier) continue;
     const app = store.apps.get(consent.clientId);
     if (!app?.stateChangeUrl) continue;
-    const token = signJwt(store, {
-      sub: tenant.contextIdentifier,
-      [`${CLAIM}ctx`]: tenant.contextIdentifier,
-      ...timeClaims(store, 300),
-      iss: SUPEROFFICE_AS,
-      aud: `spn:${app.clientId}`,
-    });
+    const token = stateChangeToken(store, tenant, app.clientId);
     const body = {
       ChangeType: input.changeType,
       ContextIdentifier: tenant.contextIdentifier,
@@ -81,9 +94,9 @@ export async function pushStateChange(store: SuperOfficeStore, tenant: Tenant, i
         body: JSON.stringify(body),
       });
       await res.arrayBuffer();
-      deliveries.push({ clientId: app.clientId, url: app.stateChangeUrl, status: res.status, error: null });
+      deliveries.push({ clientId: app.clientId, url: app.stateChangeUrl, status: res.status, error: null, notification: body });
     } catch (err) {
-      deliveries.push({ clientId: app.clientId, url: app.stateChangeUrl, status: null, error: (err as Error).message });
+      deliveries.push({ clientId: app.clientId, url: app.stateChangeUrl, status: null, error: (err as Error).message, notification: body });
     }
   }
   return deliveries;

@@ -2,7 +2,20 @@
 // upgraded, restored or deleted (specs/superoffice.md 1.5). The Token JWT proves the sender; we
 // verify it (JWKS, issuer "SuperOffice AS", audience spn:<our client id>, and the tenant it names)
 // before believing a word. Suspend pauses the tenant's work, Resume resumes it, Move re-resolves its
-// API host, Delete marks it uninstalled (its data is kept). Every push is recorded once.
+// API host, Delete marks it uninstalled (its data is kept). Every accepted push is recorded once.
+//
+// SuperOffice documents no claim that ties the token to the rest of the body: it says only "a JWT to
+// verify it was sent by SuperOffice" (get-notifications.md), and names no jti. A captured token could
+// be resent with another ChangeType, so two defences stand in for the binding the token lacks:
+//   - a token is spent by the change it carried (its jti if it has one, else its SHA-256, kept with
+//     the push in inbound_events, which outlives the token); the same change again is a 409;
+//   - Suspend, Resume, Delete and Move are applied only when SuperOffice's own state service
+//     (/api/state/<ctx>) agrees, and only they may reuse a token already spent on another change:
+//     without a jti, two pushes signed in the same second carry the same token, so a Suspend and a
+//     Resume a moment apart must both get through. Upgrade and BackupRestored, which change nothing
+//     here and which nothing can confirm, never reuse a token (a genuine one signed in the same
+//     second as another push is refused: we lose an audit line). A refusal spends nothing, so a
+//     forgery sent first cannot burn the genuine push.
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -11,21 +24,46 @@ import { recordInboundEvent } from '../db/inbound-events.ts';
 import { findInstalledTenant } from '../db/tenants.ts';
 import { InvalidSuperOfficeToken } from '../superoffice/errors.ts';
 import { CLAIM, type SuperOfficeKeys } from '../superoffice/jwks.ts';
-import type { TenantStates } from '../superoffice/tenant-state.ts';
+import type { TenantState, TenantStates } from '../superoffice/tenant-state.ts';
 import { HttpError } from './errors.ts';
 
 export const STATE_CHANGE_PATH = '/superoffice/state-change';
 
 const CHANGE = ['Upgrade', 'BackupRestored', 'Suspend', 'Resume', 'Delete', 'Move'] as const;
 
+type Change = (typeof CHANGE)[number];
+
+// PostgreSQL refuses NUL in text, so it is refused here rather than by the database.
+const text = (max: number, min = 0) => z.string().min(min).max(max).refine((v) => !v.includes('\u0000'), 'contains a NUL character');
+
 const bodySchema = z.object({
   ChangeType: z.number().int().min(0).max(5),
-  ContextIdentifier: z.string().min(1).max(100),
-  Token: z.string().min(1),
-  VersionName: z.string().optional(),
-  FileVersion: z.string().optional(),
-  PublicEndpoint: z.string().optional(),
+  ContextIdentifier: text(100, 1),
+  Token: text(16_384, 1),
+  VersionName: text(200).optional(),
+  FileVersion: text(100).optional(),
+  PublicEndpoint: text(300).optional(),
 });
+
+type Notification = z.infer<typeof bodySchema>;
+
+/** What SuperOffice's state service must say before we act on a pushed change. */
+const CONFIRMED_BY: Partial<Record<Change, (s: TenantState, n: Notification) => boolean>> = {
+  Suspend: (s) => s.state === 'Suspended',
+  Resume: (s) => s.isRunning,
+  Delete: (s) => s.state === 'Deleted' || s.state === 'Deleting',
+  // PublicEndpoint is a host ("sod3.superoffice.com"); the tenant's API must now live on it.
+  Move: (s, n) => !!n.PublicEndpoint && s.webApiUrl.toLowerCase().startsWith(`https://${n.PublicEndpoint.toLowerCase().replace(/\/+$/, '')}/`),
+};
+
+/** The token's identity for replay: SuperOffice's jti when it sends one, else the token's hash. */
+function tokenId(tenantId: string, token: string, jti: unknown): string {
+  if (typeof jti === 'string' && jti.length > 0 && jti.length <= 200) return `jti:${tenantId}:${jti}`;
+  return `sha256:${createHash('sha256').update(token).digest('hex')}`;
+}
+
+/** The inbound event id of a token spent on one change. */
+const spentOn = (token: string, changeType: number) => `${token}#${changeType}`;
 
 export interface StateChangeDeps {
   db: Db;
@@ -40,8 +78,9 @@ export function superOfficeStateChangeRouter(deps: StateChangeDeps): Router {
     const parsed = bodySchema.safeParse(req.body);
     if (!parsed.success) throw new HttpError(400, 'invalid_payload', 'Not a SuperOffice state-change notification.');
     const n = parsed.data;
+    let claims: Awaited<ReturnType<SuperOfficeKeys['verify']>>;
     try {
-      const claims = await deps.keys.verify(n.Token, { issuer: 'SuperOffice AS', audience: `spn:${deps.clientId}` });
+      claims = await deps.keys.verify(n.Token, { issuer: 'SuperOffice AS', audience: `spn:${deps.clientId}` });
       const ctx = claims[CLAIM('ctx')] ?? claims.sub;
       if (typeof ctx !== 'string' || ctx.toLowerCase() !== n.ContextIdentifier.toLowerCase()) {
         throw new InvalidSuperOfficeToken('the token is for another tenant');
@@ -57,19 +96,45 @@ export function superOfficeStateChangeRouter(deps: StateChangeDeps): Router {
       return;
     }
     const change = CHANGE[n.ChangeType]!;
-    // No event id is sent: the hash of the whole notification (change, token and all) is ours, so a
-    // redelivery is a no-op while two changes signed within the same second stay two.
-    const eventId = createHash('sha256').update(JSON.stringify([n.ChangeType, n.ContextIdentifier, n.Token, n.PublicEndpoint ?? null])).digest('hex');
-    await deps.db.transaction(async (trx) => {
-      const fresh = await recordInboundEvent(trx, { tenantId: tenant.id, source: 'tenant_state', eventId, eventType: change, payload: { ...n, Token: undefined } });
-      if (!fresh) return;
+    const token = tokenId(tenant.id, n.Token, claims.jti);
+    const eventId = spentOn(token, n.ChangeType);
+    const refuse = (status: number, code: string, reason: string, message: string): never => {
+      req.log.warn({ tenant: tenant.context_identifier, change, reason }, 'state change rejected');
+      throw new HttpError(status, code, message);
+    };
+    const replayed = (reason: string) =>
+      refuse(409, 'replayed_token', reason, 'This notification token was already used; every notification carries a new one.');
+    const spent: string[] = await deps.db('inbound_events')
+      .where({ tenant_id: tenant.id, source: 'tenant_state' })
+      .whereIn('event_id', CHANGE.map((_, i) => spentOn(token, i)))
+      .pluck('event_id');
+    const confirm = CONFIRMED_BY[change];
+    if (spent.includes(eventId)) replayed('token already used for this change');
+    if (spent.length > 0 && !confirm) replayed('token already used for another change');
+    if (confirm) {
+      let now: TenantState;
+      try {
+        now = await deps.states.get(tenant.context_identifier, { fresh: true });
+      } catch (err) {
+        req.log.warn({ tenant: tenant.context_identifier, change, err }, 'state change deferred: the tenant state service did not answer');
+        throw new HttpError(503, 'state_unavailable', 'The tenant state could not be confirmed with SuperOffice; send the notification again later.');
+      }
+      if (!confirm(now, n)) {
+        refuse(409, 'state_not_confirmed', `SuperOffice reports the tenant ${now.state}`, `SuperOffice's tenant state service does not confirm ${change}: it reports the tenant ${now.state}.`);
+      }
+    }
+    const fresh = await deps.db.transaction(async (trx) => {
+      // The unique event id settles a race between two uses of one token: the second records nothing.
+      if (!(await recordInboundEvent(trx, { tenantId: tenant.id, source: 'tenant_state', eventId, eventType: change, payload: { ...n, Token: undefined } }))) return false;
       const update: Record<string, unknown> = { updated_at: trx.fn.now() };
       if (change === 'Suspend') update.tenant_state = 'Suspended';
       if (change === 'Resume') update.tenant_state = 'Running';
       if (change === 'Delete') Object.assign(update, { tenant_state: 'Deleted', installation_state: 'uninstalled' });
       await trx('tenants').where({ id: tenant.id }).update(update);
       await trx('audit_log').insert({ tenant_id: tenant.id, actor: 'superoffice:state-change', action: `tenant.${change.toLowerCase()}`, after: JSON.stringify({ change, publicEndpoint: n.PublicEndpoint ?? null }) });
+      return true;
     });
+    if (!fresh) replayed('token already used for this change');
     // Whatever changed, the next call asks SuperOffice where and how the tenant is.
     deps.states.forget(tenant.context_identifier);
     req.log.info({ tenant: tenant.context_identifier, change }, 'tenant state change applied');
