@@ -16,6 +16,7 @@ import { GRAPH_CLIENT_STATE } from '../microsoft/connector.ts';
 import { NotificationPayloadInvalid, parseNotifications, validationTokenOf } from '../providers/graph/subscription.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { HttpError } from './errors.ts';
+import { hasNul } from './nul-free.ts';
 
 export interface GraphNotificationDeps {
   db: Db;
@@ -41,6 +42,17 @@ async function isOwnEcho(trx: Knex.Transaction, o: { tenantId: string; linkId: s
     .where({ tenant_id: o.tenantId, link_id: o.linkId, ext_id: c.resourceId, ext_version: c.changeKey, state: 'active', dirty: false })
     .first('id');
   return row !== undefined;
+}
+
+/**
+ * The body without the notifications that hold a NUL anywhere: PostgreSQL cannot store them, and
+ * one bad entry must not cost the others. Anything else is left for parseNotifications to judge.
+ */
+function withoutNul(body: unknown): { body: unknown; skipped: number } {
+  const value = (body as { value?: unknown } | null)?.value;
+  if (!Array.isArray(value)) return { body, skipped: 0 };
+  const kept = value.filter((n) => !hasNul(n));
+  return { body: { ...(body as object), value: kept }, skipped: value.length - kept.length };
 }
 
 export function graphNotificationsRouter(deps: GraphNotificationDeps): Router {
@@ -74,10 +86,12 @@ export function graphNotificationsRouter(deps: GraphNotificationDeps): Router {
       next();
     });
     r.post(path, json, async (req, res) => {
-      const known = await owners(req.body);
+      const { body, skipped } = withoutNul(req.body);
+      if (skipped) req.log.warn({ skipped }, 'graph notifications: entries with a NUL character skipped');
+      const known = await owners(body);
       let parsed;
       try {
-        parsed = parseNotifications(req.body, new Map([...known].map(([id, o]) => [id, o.clientState])));
+        parsed = parseNotifications(body, new Map([...known].map(([id, o]) => [id, o.clientState])));
       } catch (err) {
         if (err instanceof NotificationPayloadInvalid) throw new HttpError(400, 'invalid_payload', err.message);
         throw err;

@@ -120,7 +120,16 @@ export interface ParsedNotifications {
   /** Subscriptions with accepted entries, each once. */
   subscriptionIds: string[];
   /** Entries dropped: an unknown subscription, a wrong clientState, or a change we do not know. */
-  rejected: Array<{ subscriptionId: string; reason: 'unknown_subscription' | 'client_state_mismatch' | 'unknown_change' }>;
+  rejected: Array<{ subscriptionId: string; reason: 'unknown_subscription' | 'client_state_mismatch' | 'unknown_change' | 'malformed_resource' }>;
+}
+
+/** decodeURIComponent, or undefined for a malformed `%` escape (which would otherwise throw and lose the whole batch). */
+function decoded(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -159,12 +168,17 @@ export function parseNotifications(body: unknown, expectedClientStates: Readonly
     } else if (n.changeType && CHANGE_TYPES.has(n.changeType) && n.resource) {
       // `Users/{userId}/Events/{eventId}`, in whatever case Graph writes it.
       const m = /^\/?users\/([^/]+)\/(?:calendars\/[^/]+\/)?events\/([^/?]+)/i.exec(n.resource);
-      const resourceId = n.resourceData?.id ?? (m ? decodeURIComponent(m[2]!) : undefined);
+      const userId = m ? decoded(m[1]!) : undefined;
+      const resourceId = n.resourceData?.id ?? (m ? decoded(m[2]!) : undefined);
+      if (m && (userId === undefined || resourceId === undefined)) {
+        out.rejected.push({ subscriptionId: n.subscriptionId, reason: 'malformed_resource' });
+        continue;
+      }
       // `W/"<changeKey>"`: the event's version after the change, which tells the echo of our own write.
       const changeKey = /^W\/"(.+)"$/.exec(n.resourceData?.['@odata.etag'] ?? '')?.[1];
       out.changes.push({
         subscriptionId: n.subscriptionId, changeType: n.changeType as ChangeType, resource: n.resource,
-        ...(m ? { userId: decodeURIComponent(m[1]!) } : {}), ...(resourceId ? { resourceId } : {}), ...(changeKey ? { changeKey } : {}), ...tenant,
+        ...(userId ? { userId } : {}), ...(resourceId ? { resourceId } : {}), ...(changeKey ? { changeKey } : {}), ...tenant,
       });
     } else {
       out.rejected.push({ subscriptionId: n.subscriptionId, reason: 'unknown_change' });
