@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
 import { createHttpApp } from '../../server/http/app.ts';
 import { superOfficeInstallRouter } from '../../server/http/superoffice-install.ts';
 import { loadCredential } from '../../server/db/credentials.ts';
@@ -23,6 +24,7 @@ let t: MigratedDatabase;
 let queue: Queue;
 let server: Server;
 let app: string;
+const logLines: string[] = [];
 
 before(async () => {
   so = await startSuperOfficeSim();
@@ -39,7 +41,7 @@ before(async () => {
   };
   const http = createHttpApp({
     config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
-    log: createLogger('silent'),
+    log: createLogger('info', new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) })),
     readiness: () => [],
     routers: [superOfficeInstallRouter(deps)],
   });
@@ -142,4 +144,22 @@ test('a consent the administrator declines says so; a bad ctx is refused', async
   const r = await callback(back.searchParams);
   assert.equal(r.status, 400);
   assert.equal((await fetch(`${app}/superoffice/install?ctx=%3Cscript%3E`)).status, 400);
+});
+
+test('an error description in the callback is logged, never shown: the page says what happened in our words', async () => {
+  const phish = 'Your licence expired: call +1-555-0100';
+  for (const error of ['access_denied', 'licence_expired', 'bad<b>code']) {
+    const a = await startInstall();
+    const from = logLines.length;
+    const r = await callback(new URLSearchParams({ state: a.searchParams.get('state')!, error, error_description: phish }));
+    assert.equal(r.status, 400);
+    assert.ok(!r.text.includes('555-0100'), r.text);
+    assert.ok(!r.text.includes('licence expired'), r.text);
+    assert.match(r.text, /Calendar Sync was not installed/);
+    if (error === 'licence_expired') assert.match(r.text, /error code licence_expired/);
+    if (error === 'bad<b>code') assert.ok(!r.text.includes('bad'), r.text);
+    const logged = logLines.slice(from).find((l) => l.includes('SuperOffice answered with an error'));
+    assert.ok(logged?.includes('555-0100'), 'the description is not in the log');
+    assert.ok(logged?.includes('"level":40'));
+  }
 });
