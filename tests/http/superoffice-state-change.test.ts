@@ -201,6 +201,14 @@ test('an unreachable state service defers the change (503) and leaves the token 
   assert.equal(r!.status, 200, r!.error ?? '');
 });
 
+test('a NUL character in a signed notification is a 400, not a database error', async () => {
+  nextSecond();
+  const since = logMark();
+  const res = await post({ ChangeType: CHANGE_TYPES.Upgrade, ContextIdentifier: 'Cust12345', VersionName: 'R11\u0000', Token: stateChangeToken(so.store, so.tenant, so.seed.app.clientId) });
+  assert.equal(res.status, 400);
+  assert.ok(since().every((l) => l.level < 50));
+});
+
 // Last: it uninstalls the tenant.
 test('the honest Delete push marks the tenant uninstalled', async () => {
   const [d] = await pushStateChange(so.store, so.tenant, { changeType: CHANGE_TYPES.Delete });
