@@ -1,6 +1,6 @@
 // SuperOffice's tenant state pushes, from the simulator to the app: verified, recorded once, applied.
 // The token names no change type (SuperOffice documents no claim that would), so a token is spent
-// once, and Suspend, Resume and Delete are applied only when SuperOffice's state service agrees.
+// once per change, and Suspend, Resume, Delete and Move are applied only when SuperOffice's state service agrees.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
