@@ -5,11 +5,14 @@
 import type { Db } from '../server/db/knex.ts';
 import type { Queue } from '../server/jobs/queue.ts';
 import { GRAPH_SUBSCRIBE_TASK } from '../server/jobs/graph-subscribe.ts';
-import { beginAdminConsent, completeAdminConsent, type GraphConnection, type MicrosoftApp } from '../server/microsoft/admin-consent.ts';
+import { afterAdminConsent, beginAdminConsent, claimAdminConsent, completeAdminProof, type GraphConnection, type MicrosoftApp } from '../server/microsoft/admin-consent.ts';
+import type { StartedBy } from '../server/microsoft/consent-claims.ts';
+import { microsoftConsent } from '../server/microsoft/consent-deps.ts';
 import type { Microsoft } from '../server/microsoft/connector.ts';
 import { usersByEmail } from '../server/providers/graph/directory.ts';
 import type { Keyring } from '../server/security/secrets.ts';
 import { linkUser } from '../server/superoffice/subscription.ts';
+import { demoTenant } from './demo.ts';
 import { DEMO_CTX } from './superoffice/seed.ts';
 import type { SuperOfficeSimulator } from './superoffice/simulator.ts';
 
@@ -32,22 +35,7 @@ export async function installDemoMicrosoft(deps: DemoMicrosoftDeps, so: SuperOff
   if (!profile) {
     [profile] = await deps.db('profiles').insert({ tenant_id: tenant.id, name: DEMO_PROFILE_NAME, calendar_system: 'graph' }).returning(['id', 'connection']);
   }
-  if (!(profile.connection as GraphConnection).verifiedAt) {
-    // What the administrator's click on "Accept" on Microsoft's page amounts to.
-    const consent = new URL(await beginAdminConsent(deps, tenant.id, profile.id));
-    consent.searchParams.set('sim_consent', 'accept');
-    const res = await deps.fetch(consent, { redirect: 'manual' });
-    const location = res.headers.get('location');
-    if (res.status !== 302 || !location) throw new Error(`the Entra ID simulator's admin-consent page answered ${res.status}`);
-    const back = new URL(location).searchParams;
-    await completeAdminConsent({ ...deps, verify: (t) => deps.microsoft.verify(t) }, {
-      state: back.get('state') ?? undefined,
-      adminConsent: back.get('admin_consent') ?? undefined,
-      tenant: back.get('tenant') ?? undefined,
-      error: back.get('error') ?? undefined,
-      errorDescription: back.get('error_description') ?? undefined,
-    });
-  }
+  if (!(profile.connection as GraphConnection).verifiedAt) await consentAsDemoAdministrator(deps, tenant.id, profile.id);
   const directory = usersByEmail(await deps.microsoft.directory(tenant.id, profile.id));
   const linked: string[] = [];
   for (const u of so.store.users(so.store.tenant(DEMO_CTX)!)) {
@@ -66,6 +54,33 @@ export async function installDemoMicrosoft(deps: DemoMicrosoftDeps, so: SuperOff
     linked.push(u.email);
   }
   return { profileId: profile.id, linked };
+}
+
+/**
+ * What the demo administrator's clicks amount to: Accept on Microsoft's admin-consent page, the
+ * proving sign-in (the simulator's session skips its page after a consent, as Entra's does), and the
+ * claim their administrator panel makes with its session.
+ */
+async function consentAsDemoAdministrator(deps: DemoMicrosoftDeps, tenantId: string, profileId: string): Promise<void> {
+  const admin = demoTenant().users.find((u) => u.isAdministrator)!;
+  const by: StartedBy = { tenantId, sessionId: 'sandbox-demo-setup', associateId: admin.associateId };
+  const consent = microsoftConsent(deps).admin;
+  const redirectOf = async (url: URL): Promise<URLSearchParams> => {
+    url.searchParams.set('sim_consent', 'accept');
+    url.searchParams.set('sim_user', admin.email);
+    const res = await deps.fetch(url, { redirect: 'manual' });
+    const location = res.headers.get('location');
+    if (res.status !== 302 || !location) throw new Error(`the Entra ID simulator's page ${url.pathname} answered ${res.status}`);
+    return new URL(location).searchParams;
+  };
+  const param = (p: URLSearchParams, k: string) => p.get(k) ?? undefined;
+  const back = await redirectOf(new URL(await beginAdminConsent(consent, by, profileId)));
+  const signIn = await afterAdminConsent(consent, { state: param(back, 'state'), adminConsent: param(back, 'admin_consent'), tenant: param(back, 'tenant'), error: param(back, 'error') });
+  const proof = await redirectOf(new URL(signIn));
+  const { code } = await completeAdminProof(consent, { state: param(proof, 'state'), code: param(proof, 'code'), error: param(proof, 'error') });
+  // The demo tenant's own organisation; nothing else uses it, so no confirmation is asked.
+  const done = await claimAdminConsent(consent, by, code, false);
+  if (done.status !== 'connected') throw new Error(done.message);
 }
 
 /**

@@ -20,15 +20,18 @@ import type { ReadinessCheck } from './http/health.ts';
 import { listen } from './http/listen.ts';
 import { panelApiMount, panelAuthRouter } from './http/panel-auth.ts';
 import { panelsRouter } from './http/panels.ts';
+import { publicRateLimits } from './http/rate-limit.ts';
 import { panelApiRouter } from './panel-api/router.ts';
 import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { superOfficeInstallRouter } from './http/superoffice-install.ts';
 import { superOfficeStateChangeRouter } from './http/superoffice-state-change.ts';
 import { RECONCILE_CRONTAB } from './jobs/reconcile-all.ts';
 import { appTasks, microsoftTasks } from './jobs/app-tasks.ts';
-import { GRAPH_SUBSCRIBE_TASK, GRAPH_SUBSCRIPTIONS_CRONTAB } from './jobs/graph-subscribe.ts';
+import { GRAPH_SUBSCRIPTIONS_CRONTAB } from './jobs/graph-subscribe.ts';
 import { graphNotificationsRouter } from './http/graph-notifications.ts';
 import { microsoftConsentRouter } from './http/microsoft-consent.ts';
+import { popupResultScript } from './http/popup-result.ts';
+import { microsoftConsent } from './microsoft/consent-deps.ts';
 import type { MicrosoftApp } from './microsoft/admin-consent.ts';
 import { createMicrosoft } from './microsoft/connector.ts';
 import { createSuperOfficeServices, identityBaseUrlFor, type SuperOfficeSettings } from './superoffice/services.ts';
@@ -136,7 +139,17 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
   const installDeps = superoffice && { db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, queue, fetch: superoffice.fetch };
   const routers: Router[] = [];
   if (config.role !== 'worker') {
+    // First, so a refused request costs one counter update and nothing else.
+    routers.push(
+      publicRateLimits(db, {
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+        signIn: config.RATE_LIMIT_SIGN_IN,
+        public: config.RATE_LIMIT_PUBLIC,
+        pendingLoginsMax: config.PENDING_LOGINS_MAX,
+      }),
+    );
     routers.push(panelsRouter(resolve(ROOT, 'dist/client')));
+    routers.push(popupResultScript());
     routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
     if (installDeps) routers.push(superOfficeInstallRouter(installDeps));
     if (superoffice) {
@@ -154,18 +167,8 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     }
     if (microsoft && msApp) {
       routers.push(graphNotificationsRouter({ db, keyring, queue }));
-      routers.push(
-        microsoftConsentRouter(
-          { db, keyring, app: msApp, publicUrl: url, verify: (t) => microsoft.verify(t) },
-          {
-            db, keyring, app: msApp, publicUrl: url, fetch: microsoft.clients.signIn.fetch,
-            connected: async (tenantId, linkId) => {
-              await queue.enqueue(GRAPH_SUBSCRIBE_TASK, { tenantId, linkId }, { queueName: `graph-sub:${linkId}` });
-              await queue.enqueueLinkSync(tenantId, linkId, { reason: 'connected' });
-            },
-          },
-        ),
-      );
+      const consent = microsoftConsent({ db, keyring, app: msApp, publicUrl: url, microsoft, queue });
+      routers.push(microsoftConsentRouter(consent.admin, consent.user));
     }
     if (sandbox) routers.push(sandbox.router);
   }

@@ -31,6 +31,11 @@ export interface MsSettings {
   /** Page size of event lists, calendarView and delta when the client asks for none (a guess for delta). */
   defaultPageSize: number;
   usersPageSize: number;
+  /**
+   * id_tokens carry `wids` (directory roles), as they do when the app registration asks for them
+   * (groupMembershipClaims "DirectoryRole"); false models a registration that does not.
+   */
+  directoryRolesInIdTokens: boolean;
 }
 
 export function defaultSettings(): MsSettings {
@@ -52,5 +57,6 @@ export function defaultSettings(): MsSettings {
     maxDeltaStatesPerMailbox: 20,
     defaultPageSize: 10,
     usersPageSize: 100,
+    directoryRolesInIdTokens: true,
   };
 }

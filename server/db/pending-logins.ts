@@ -5,9 +5,10 @@ import type { Keyring } from '../security/secrets.ts';
 
 /**
  * install: SuperOffice consent; graph_admin_consent: a profile's tenant-wide Microsoft 365 consent;
- * graph_connect: one user's; panel: a panel user's SuperOffice sign-in.
+ * graph_admin_proof: the sign-in that proves the consenting administrator's organisation; graph_connect:
+ * one user's; panel: a panel user's SuperOffice sign-in.
  */
-export type LoginPurpose = 'install' | 'graph_admin_consent' | 'graph_connect' | 'panel';
+export type LoginPurpose = 'install' | 'graph_admin_consent' | 'graph_admin_proof' | 'graph_connect' | 'panel';
 
 export interface PendingLogin {
   state: string;

@@ -1,47 +1,65 @@
-// Where Microsoft sends people back: GET /microsoft/admin-consent/callback after a customer's
-// administrator granted (or refused) tenant-wide consent, GET /microsoft/connect/callback after a
-// user connected their own calendar on a per-user profile. Each page says what happened in words;
-// the panels start the flows (beginAdminConsent, beginUserConsent) and show the state.
-import { Router } from 'express';
-import { ADMIN_CONSENT_CALLBACK, ConsentError, completeAdminConsent, type ConsentDeps } from '../microsoft/admin-consent.ts';
+// Where Microsoft sends the consent popups back (server/microsoft/admin-consent.ts and user-consent.ts):
+//  GET /microsoft/admin-consent/callback  after the admin-consent page: on to the proving sign-in
+//  GET /microsoft/admin-consent/verify    after that sign-in: verified, handed to the panel to claim
+//  GET /microsoft/connect/callback        after a user's own sign-in on a per-user profile
+// Each last page tells the opener panel through popup-result.ts; the panel claims the result with its
+// own session (panel-api/microsoft-claim.ts). Microsoft's error_description is logged, never shown:
+// those words come from the URL, which anyone can write.
+import { Router, type Request, type Response } from 'express';
+import { ADMIN_CONSENT_CALLBACK, ADMIN_PROOF_CALLBACK, afterAdminConsent, completeAdminProof, ConsentError, type ConsentDeps } from '../microsoft/admin-consent.ts';
 import { completeUserConsent, USER_CONSENT_CALLBACK, type UserConsentDeps } from '../microsoft/user-consent.ts';
-import { htmlPage } from './html-page.ts';
+import { keepOpener, sendPopupResult } from './popup-result.ts';
 
 const q = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 export function microsoftConsentRouter(deps: ConsentDeps, user: UserConsentDeps): Router {
   const r = Router();
+  r.use('/microsoft', keepOpener);
+
+  const refused = (req: Request, res: Response, err: unknown, what: string, title: string): void => {
+    if (!(err instanceof ConsentError)) throw err;
+    req.log.warn({ code: err.code, reason: err.message, providerDescription: q(req.query.error_description)?.slice(0, 500) }, `${what} not completed`);
+    sendPopupResult(res, deps.publicUrl, { status: 400, title, message: err.message, type: 'consent-failed' });
+  };
+
   r.get(ADMIN_CONSENT_CALLBACK, async (req, res) => {
     try {
-      const done = await completeAdminConsent(deps, {
-        state: q(req.query.state),
-        adminConsent: q(req.query.admin_consent),
-        tenant: q(req.query.tenant),
-        error: q(req.query.error),
-        errorDescription: q(req.query.error_description),
-      });
-      req.log.info({ tenantId: done.tenantId, profileId: done.profileId, entraTenant: done.entraTenantId, users: done.users }, 'Microsoft 365 admin consent granted and verified');
-      res.type('html').send(
-        htmlPage('Microsoft 365 is connected', [
-          `Calendar Sync can now read and write the calendars of your organisation (${done.users} users found in its directory).`,
-          'Link users to their mailboxes in the administrator panel. You can close this window.',
-        ]),
-      );
+      const next = await afterAdminConsent(deps, { state: q(req.query.state), adminConsent: q(req.query.admin_consent), tenant: q(req.query.tenant), error: q(req.query.error) });
+      res.set('cache-control', 'no-store').redirect(302, next);
     } catch (err) {
-      if (!(err instanceof ConsentError)) throw err;
-      req.log.warn({ code: err.code, reason: err.message }, 'Microsoft 365 admin consent not completed');
-      res.status(400).type('html').send(htmlPage('Microsoft 365 is not connected', [err.message]));
+      refused(req, res, err, 'Microsoft 365 admin consent', 'Microsoft 365 is not connected');
     }
   });
+
+  r.get(ADMIN_PROOF_CALLBACK, async (req, res) => {
+    try {
+      const done = await completeAdminProof(deps, { state: q(req.query.state), code: q(req.query.code), error: q(req.query.error) });
+      req.log.info({ account: done.account }, 'Microsoft 365 administrator verified; waiting for the panel to claim the consent');
+      sendPopupResult(res, deps.publicUrl, {
+        status: 200,
+        title: 'Microsoft 365 consent verified',
+        message: `Signed in as ${done.account}. Calendar Sync finishes the connection in the administrator panel.`,
+        type: 'consent-verified',
+        code: done.code,
+      });
+    } catch (err) {
+      refused(req, res, err, 'Microsoft 365 admin consent', 'Microsoft 365 is not connected');
+    }
+  });
+
   r.get(USER_CONSENT_CALLBACK, async (req, res) => {
     try {
-      const done = await completeUserConsent(user, { state: q(req.query.state), code: q(req.query.code), error: q(req.query.error), errorDescription: q(req.query.error_description) });
-      req.log.info({ tenantId: done.tenantId, linkId: done.linkId }, 'Microsoft 365 calendar connected by its user');
-      res.type('html').send(htmlPage('Your calendar is connected', [`Calendar Sync now keeps ${done.username}'s calendar and SuperOffice diary in step. You can close this window.`]));
+      const done = await completeUserConsent(user, { state: q(req.query.state), code: q(req.query.code), error: q(req.query.error) });
+      req.log.info({ account: done.account }, 'Microsoft 365 user verified; waiting for the panel to claim the connection');
+      sendPopupResult(res, deps.publicUrl, {
+        status: 200,
+        title: 'Microsoft 365 sign-in verified',
+        message: `Signed in as ${done.account}. Calendar Sync finishes connecting your calendar in your panel.`,
+        type: 'consent-verified',
+        code: done.code,
+      });
     } catch (err) {
-      if (!(err instanceof ConsentError)) throw err;
-      req.log.warn({ code: err.code, reason: err.message }, 'Microsoft 365 user consent not completed');
-      res.status(400).type('html').send(htmlPage('Your calendar is not connected', [err.message]));
+      refused(req, res, err, 'Microsoft 365 user consent', 'Your calendar is not connected');
     }
   });
   return r;

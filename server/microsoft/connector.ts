@@ -8,6 +8,7 @@ import { CalendarUnavailable } from '../jobs/sync-link.ts';
 import { credentialRefreshTokens } from '../providers/graph/auth.ts';
 import { createGraphClients, type GraphClients, type GraphConnection } from '../providers/graph/client.ts';
 import { listDirectoryUsers, verifyConsent, type DirectoryUser } from '../providers/graph/directory.ts';
+import { idTokenVerifier, type IdTokenVerifier } from '../providers/graph/id-token.ts';
 import { createGraphSide } from '../providers/graph/side.ts';
 import { AuthorizationRevoked } from '../sync/errors.ts';
 import type { CalendarSide } from '../sync/side.ts';
@@ -35,6 +36,8 @@ export interface Microsoft {
   /** Reads the directory of a customer's Entra tenant with the app's consent; for the consent callback. */
   verify(entraTenantId: string): Promise<{ users: number }>;
   directory(tenantId: string, profileId: string): Promise<DirectoryUser[]>;
+  /** Verifies the id_tokens of Microsoft sign-ins (its key cache lives as long as the process). */
+  idTokens: IdTokenVerifier;
   close(): Promise<void>;
 }
 
@@ -86,6 +89,7 @@ export function createMicrosoft(deps: MicrosoftDeps): Microsoft {
 
   return {
     clients,
+    idTokens: idTokenVerifier({ loginUrl: deps.app.loginUrl, clientId: deps.app.clientId, fetch: clients.signIn.fetch }),
     connection,
     calendars: async (link, window) => {
       const { graph, delegated } = await connect(link.tenantId, link.profileId, link.id);

@@ -7,7 +7,7 @@ import { CalendarUnavailable } from '../jobs/sync-link.ts';
 import { GRAPH_REFRESH_TOKEN } from '../microsoft/connector.ts';
 import { SyncError } from '../sync/errors.ts';
 import { DEFAULT_SETTINGS, profileSettingsSchema } from '../sync/settings.ts';
-import { requireMicrosoft, type PanelContext } from './context.ts';
+import { requireMicrosoft, startedBy, type PanelContext } from './context.ts';
 import { conflict, idParam, isUniqueViolation, notFound, parse } from './errors.ts';
 import { CALENDAR_SYSTEMS, profileRecords, summaryOf, type ProfileRecord } from './profile-summary.ts';
 import { adminActor, adminOf } from './session.ts';
@@ -107,7 +107,7 @@ export function adminProfileRoutes(c: PanelContext): Router {
     if (p.connection?.mode === 'delegated') throw conflict('This profile connects each user on their own: users connect their calendars from their Calendar Sync panel.');
     const ms = requireMicrosoft(c);
     try {
-      const url = await beginAdminConsent({ db: c.db, keyring: c.keyring, app: ms.app, publicUrl: c.publicUrl }, s.tenantId, p.id);
+      const url = await beginAdminConsent(ms.consent.admin, startedBy(s), p.id);
       res.json({ url });
     } catch (err) {
       if (err instanceof ConsentError && err.code === 'unknown_profile') throw notFound(PROFILE);

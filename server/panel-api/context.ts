@@ -4,6 +4,8 @@ import type { CalendarSideFactory } from '../jobs/link-sides.ts';
 import type { Queue } from '../jobs/queue.ts';
 import type { MicrosoftApp } from '../microsoft/admin-consent.ts';
 import type { Microsoft } from '../microsoft/connector.ts';
+import type { StartedBy } from '../microsoft/consent-claims.ts';
+import type { MicrosoftConsent } from '../microsoft/consent-deps.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { conflict } from './errors.ts';
 import type { PanelSuperOffice } from './superoffice.ts';
@@ -14,7 +16,7 @@ export interface PanelContext {
   queue: Pick<Queue, 'enqueue' | 'enqueueLinkSync'>;
   publicUrl: string;
   so: PanelSuperOffice | undefined;
-  microsoft: { connector: Microsoft; app: MicrosoftApp } | undefined;
+  microsoft: { connector: Microsoft; app: MicrosoftApp; consent: MicrosoftConsent } | undefined;
   /** Calendar connectors by calendar system (what restore needs to write an item back). */
   calendars: Record<string, CalendarSideFactory>;
   now: () => Date;
@@ -31,3 +33,6 @@ export function requireMicrosoft(c: PanelContext): NonNullable<PanelContext['mic
   }
   return c.microsoft;
 }
+
+/** The panel session as the one a consent popup was started from (only it may claim the result). */
+export const startedBy = (s: { tenantId: string; sessionId: string; associateId: number }): StartedBy => ({ tenantId: s.tenantId, sessionId: s.sessionId, associateId: s.associateId });

@@ -7,7 +7,7 @@ import { beginUserConsent } from '../microsoft/user-consent.ts';
 import { ConsentError } from '../microsoft/admin-consent.ts';
 import type { Direction } from '../sync/plan-types.ts';
 import { DEFAULT_SETTINGS, resolveSettings, userOverridesSchema, type EffectiveSettings } from '../sync/settings.ts';
-import { requireMicrosoft, type PanelContext } from './context.ts';
+import { requireMicrosoft, startedBy, type PanelContext } from './context.ts';
 import { conflict, parse, PanelError } from './errors.ts';
 import { factsOf, linkRecords, modeOf, nextSyncs, type LinkRecord } from './link-rows.ts';
 import { titleOf } from './admin-audit.ts';
@@ -110,7 +110,7 @@ export function meRoutes(c: PanelContext): Router {
     }
     const ms = requireMicrosoft(c);
     try {
-      const url = await beginUserConsent({ db: c.db, keyring: c.keyring, app: ms.app, publicUrl: c.publicUrl, fetch: ms.connector.clients.signIn.fetch }, s.tenantId, link.id);
+      const url = await beginUserConsent(ms.consent.user, startedBy(s), link.id);
       res.json({ url });
     } catch (err) {
       if (err instanceof ConsentError) throw conflict(err.message);

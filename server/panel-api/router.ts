@@ -7,6 +7,7 @@ import type { Db } from '../db/knex.ts';
 import type { Queue } from '../jobs/queue.ts';
 import type { MicrosoftApp } from '../microsoft/admin-consent.ts';
 import type { Microsoft } from '../microsoft/connector.ts';
+import { microsoftConsent } from '../microsoft/consent-deps.ts';
 import type { Keyring } from '../security/secrets.ts';
 import type { SuperOfficeApi } from '../superoffice/api-client.ts';
 import { adminAuditRoutes } from './admin-audit.ts';
@@ -18,6 +19,7 @@ import { adminStatusRoutes } from './admin-status.ts';
 import type { PanelContext } from './context.ts';
 import { panelErrorHandler } from './errors.ts';
 import { meRoutes } from './me.ts';
+import { microsoftClaimRoutes } from './microsoft-claim.ts';
 import { passportRoutes } from './passport.ts';
 import { adminOf } from './session.ts';
 import { panelSuperOffice } from './superoffice.ts';
@@ -43,7 +45,10 @@ export function panelApiRouter(deps: PanelApiDeps): Router {
     queue: deps.queue,
     publicUrl: deps.publicUrl.replace(/\/$/, ''),
     so: panelSuperOffice({ db: deps.db, keyring: deps.keyring, ...(deps.superoffice ? { api: deps.superoffice.api } : {}) }),
-    microsoft: deps.microsoft,
+    microsoft: deps.microsoft && {
+      ...deps.microsoft,
+      consent: microsoftConsent({ db: deps.db, keyring: deps.keyring, app: deps.microsoft.app, publicUrl: deps.publicUrl, microsoft: deps.microsoft.connector, queue: deps.queue }),
+    },
     calendars: deps.microsoft ? { graph: deps.microsoft.connector.calendars } : {},
     now: deps.now ?? (() => new Date()),
   };
@@ -57,6 +62,7 @@ export function panelApiRouter(deps: PanelApiDeps): Router {
   const r = Router();
   r.use('/admin', admin);
   r.use(meRoutes(c));
+  r.use(microsoftClaimRoutes(c));
   r.use(passportRoutes(c));
   r.use(panelErrorHandler());
   return r;

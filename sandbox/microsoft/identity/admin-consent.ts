@@ -3,11 +3,13 @@
 // A global administrator signs in and accepts; the app's application permissions (APP_ROLES) are then
 // granted and client credentials work. Success redirects with `admin_consent=True&tenant&state`
 // (plus `scope` on the v2 form); a refusal with `error=access_denied`. `sim_consent=accept|cancel`
-// (with `sim_user` naming an administrator; default the first one) skips the page for tests.
+// (with `sim_user` naming an administrator; default the first one) skips the page for tests. Accepting
+// signs the administrator in to the simulated browser session (sso.ts).
 import express, { Router, type Request, type Response } from 'express';
 import { APP_ROLES, type DirUser } from '../directory.ts';
 import { param, redirectUriAllowed, tenantSegment, type IdentityContext } from './context.ts';
 import { sendConsentPage } from './consent-page.ts';
+import { rememberSignIn } from './sso.ts';
 import { errorPage } from './errors.ts';
 import { GRAPH_RESOURCE } from './scopes.ts';
 
@@ -47,6 +49,7 @@ function handle(ctx: IdentityContext, v2: boolean, req: Request, res: Response, 
       return back({ error: 'access_denied', error_description: 'AADSTS90094: The grant requires admin permission.' });
     }
     ctx.dir.grantAdminConsent(user.id);
+    rememberSignIn(res, user);
     return back({ admin_consent: 'True', tenant: ctx.dir.tenantId, ...(v2 ? { scope: `${GRAPH_RESOURCE}/.default` } : {}) });
   }
   sendConsentPage(res, {

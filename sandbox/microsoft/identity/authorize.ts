@@ -13,6 +13,7 @@ import { param, redirectUriAllowed, tenantSegment, type IdentityContext } from '
 import { sendConsentPage } from './consent-page.ts';
 import { errorPage, esc } from './errors.ts';
 import { parseScopes } from './scopes.ts';
+import { rememberSignIn, silentUser } from './sso.ts';
 import { clientInfo } from './tokens.ts';
 
 type Outcome = { page: string } | { redirect: Record<string, string> } | { consent: { scopes: string[] } };
@@ -94,12 +95,14 @@ function handle(ctx: IdentityContext, req: Request, res: Response, p: Record<str
   const v = validate(ctx, tenantSegment(req), p);
   if ('page' in v) return void res.status(400).type('html').send(v.page);
   if ('redirect' in v) return redirectTo(res, p, v.redirect);
-  const user = userRef ? ctx.dir.user(userRef) : undefined;
+  const silent = decision === undefined && !userRef ? silentUser(ctx, req, v.consent.scopes, p.prompt) : undefined;
+  const user = userRef ? ctx.dir.user(userRef) : silent;
   if (decision === 'cancel') {
     return redirectTo(res, p, { error: 'access_denied', error_description: 'AADSTS65004: User declined to consent to access the app.' });
   }
-  if (decision === 'accept' && user) {
+  if ((decision === 'accept' || silent) && user) {
     const code = issueCode(ctx, p, user, v.consent.scopes);
+    rememberSignIn(res, user);
     return redirectTo(res, p, { code, client_info: clientInfo(ctx.dir, user), session_state: randomUUID() });
   }
   sendConsentPage(res, {

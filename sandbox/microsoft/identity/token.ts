@@ -89,7 +89,7 @@ function delegatedResponse(ctx: IdentityContext, user: DirUser, scopes: string[]
     ctx.dir.addRefreshToken(token, { userId: user.id, clientId: ctx.dir.app.clientId, scopes, issuedAt: now, lastUsedAt: now, revoked: false });
     body.refresh_token = token;
   }
-  if (scopes.includes('openid')) body.id_token = idToken(ctx.dir, issuerFor(ctx), user, nonce, 3600);
+  if (scopes.includes('openid')) body.id_token = idToken(ctx.dir, issuerFor(ctx), user, nonce, 3600, ctx.settings.directoryRolesInIdTokens);
   body.client_info = clientInfo(ctx.dir, user);
   return body;
 }

@@ -42,11 +42,20 @@ export function userAccessToken(dir: Directory, user: DirUser, scopes: string[],
   });
 }
 
-export function idToken(dir: Directory, issuer: string, user: DirUser, nonce: string | null, lifetimeS: number): string {
+/** Directory role template ids (`wids`): every member has the User role; administrators Global Administrator too. */
+const USER_ROLE = 'b79fbf4d-3ef9-4689-8143-76b194e85509';
+const GLOBAL_ADMINISTRATOR = '62e90394-69f5-4237-9190-012177145e10';
+
+/**
+ * `wids` is there because our app registration asks for directory roles in its tokens
+ * (groupMembershipClaims "DirectoryRole"), as production's must; `tid` names the user's organisation.
+ */
+export function idToken(dir: Directory, issuer: string, user: DirUser, nonce: string | null, lifetimeS: number, withRoles: boolean): string {
   return signJwt(dir.key, {
     aud: dir.app.clientId, iss: issuer, ...times(dir, lifetimeS), name: user.displayName, oid: user.id,
     preferred_username: user.userPrincipalName, email: user.mail, sub: user.id, tid: dir.tenantId, uti: uti(),
     ver: '2.0', ...(nonce ? { nonce } : {}), rh: randomUUID(),
+    ...(withRoles ? { wids: user.isAdmin ? [GLOBAL_ADMINISTRATOR, USER_ROLE] : [USER_ROLE] } : {}),
   });
 }
 

@@ -173,11 +173,11 @@ export function delegatedTokens(reg: AppRegistration, opts: SignInOptions, store
   };
 }
 
-/** Where to send a user to consent to delegated access (the first step of the code flow). */
+/** Where to send a user to sign in (and consent to delegated access): the first step of the code flow. */
 export async function authorizationUrl(
   reg: AppRegistration,
   opts: SignInOptions,
-  req: { redirectUri: string; state: string; loginHint?: string; codeChallenge?: string; scopes?: string[] },
+  req: { redirectUri: string; state: string; nonce: string; loginHint?: string; codeChallenge?: string; scopes?: string[]; prompt?: string },
 ): Promise<string> {
   const { app, blockedUntil } = createSignIn(reg, opts);
   try {
@@ -185,6 +185,8 @@ export async function authorizationUrl(
       scopes: req.scopes ?? DELEGATED_SCOPES,
       redirectUri: req.redirectUri,
       state: req.state,
+      nonce: req.nonce,
+      ...(req.prompt ? { prompt: req.prompt } : {}),
       ...(req.loginHint ? { loginHint: req.loginHint } : {}),
       ...(req.codeChallenge ? { codeChallenge: req.codeChallenge, codeChallengeMethod: 'S256' } : {}),
     });
@@ -193,29 +195,70 @@ export async function authorizationUrl(
   }
 }
 
-/** Redeems the code the consent redirect brought, stores the user's refresh token, and says who signed in. */
-export async function redeemAuthorizationCode(
-  reg: AppRegistration,
-  opts: SignInOptions,
-  req: { code: string; redirectUri: string; codeVerifier?: string; scopes?: string[] },
-  store: RefreshTokenStore,
-): Promise<{ username: string; objectId: string; tenantId: string }> {
+interface CodeRedemption {
+  code: string;
+  /** The nonce the sign-in was sent with: msal refuses an id_token whose nonce differs (we check again when verifying). */
+  nonce: string;
+  redirectUri: string;
+  codeVerifier?: string;
+  scopes?: string[];
+}
+
+async function acquireByCode(reg: AppRegistration, opts: SignInOptions, req: CodeRedemption): Promise<{ app: msal.ConfidentialClientApplication; idToken: string }> {
   const { app, blockedUntil } = createSignIn(reg, opts);
   let result: msal.AuthenticationResult;
   try {
     result = await app.acquireTokenByCode({
       code: req.code,
       redirectUri: req.redirectUri,
+      nonce: req.nonce,
       scopes: req.scopes ?? DELEGATED_SCOPES,
       ...(req.codeVerifier ? { codeVerifier: req.codeVerifier } : {}),
     });
   } catch (err) {
     throw classifyAuthFailure(err, blockedUntil());
   }
+  // msal only decodes it; the caller verifies it (id-token.ts) before believing a claim.
+  if (!result.idToken) throw new AuthorizationRevoked('Microsoft 365 answered the sign-in without an id_token.');
+  return { app, idToken: result.idToken };
+}
+
+/** Redeems a sign-in's code for its raw id_token only (no tokens are kept): proof of who signed in. */
+export async function redeemSignIn(reg: AppRegistration, opts: SignInOptions, req: CodeRedemption): Promise<string> {
+  return (await acquireByCode(reg, opts, req)).idToken;
+}
+
+/**
+ * Redeems the code of a user's delegated consent: returns the raw id_token (to verify before the
+ * account is believed) and the refresh token, which the caller stores once the account checks out.
+ */
+export async function redeemAuthorizationCode(reg: AppRegistration, opts: SignInOptions, req: CodeRedemption): Promise<{ idToken: string; refreshToken: string }> {
+  const { app, idToken } = await acquireByCode(reg, opts, req);
   const refreshToken = refreshTokenOf(app);
   if (!refreshToken) throw new AuthorizationRevoked('Microsoft 365 gave no refresh token: the consent must include offline access.');
-  await store.save(refreshToken);
-  return { username: result.account?.username ?? '', objectId: result.account?.localAccountId ?? result.uniqueId, tenantId: result.tenantId };
+  return { idToken, refreshToken };
+}
+
+/**
+ * An OpenID Connect sign-in at one organisation (code flow, PKCE S256, nonce), built by hand like the
+ * admin-consent URL: the organisation comes from a redirect anyone can forge, and msal would first
+ * fetch its metadata, so a forged one would make us call Microsoft (and fail differently for a
+ * tenant that does not exist).
+ */
+export function signInUrl(req: { tenantId: string; clientId: string; redirectUri: string; state: string; nonce: string; codeChallenge: string; scopes: string[]; authorityBase?: string }): string {
+  const base = (req.authorityBase ?? DEFAULT_AUTHORITY_BASE).replace(/\/+$/, '');
+  const q = new URLSearchParams({
+    client_id: req.clientId,
+    response_type: 'code',
+    redirect_uri: req.redirectUri,
+    response_mode: 'query',
+    scope: req.scopes.join(' '),
+    state: req.state,
+    nonce: req.nonce,
+    code_challenge: req.codeChallenge,
+    code_challenge_method: 'S256',
+  });
+  return `${base}/${encodeURIComponent(req.tenantId)}/oauth2/v2.0/authorize?${q}`;
 }
 
 /** The tenant-wide admin consent page for the app (application permissions, graph-ews spec 1.1). */
