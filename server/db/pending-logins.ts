@@ -56,14 +56,18 @@ export async function pendingLoginsFull(db: Knex, max: number): Promise<boolean>
 
 /** Throws PendingLoginsFull when `max` (default: the ceiling) sign-ins are already under way. */
 export async function savePendingLogin(db: Knex, keyring: Keyring, p: PendingLogin, max = PENDING_LOGINS_CEILING): Promise<void> {
-  // Count and insert in one statement; nodes racing at the edge may overshoot by their concurrency only.
-  const { rows } = await db.raw<{ rows: unknown[] }>(
-    `insert into pending_logins (state, purpose, context_identifier, nonce, sealed_verifier, expires_at)
-     select ?, ?, ?, ?, ?, ?
-     where (select count(*) from (select 1 from pending_logins where expires_at > now() limit ?) t) < ?
-     returning state`,
-    [p.state, p.purpose, p.contextIdentifier, p.nonce, keyring.seal(p.codeVerifier, aad(p.state)), new Date(Date.now() + TTL_MS), max, max],
-  );
+  const rows = await db.transaction(async (trx) => {
+    // Concurrent starts take turns (on every node), so none counts before another's row is in.
+    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['pending_logins']);
+    const { rows } = await trx.raw<{ rows: unknown[] }>(
+      `insert into pending_logins (state, purpose, context_identifier, nonce, sealed_verifier, expires_at)
+       select ?, ?, ?, ?, ?, ?
+       where (select count(*) from (select 1 from pending_logins where expires_at > now() limit ?) t) < ?
+       returning state`,
+      [p.state, p.purpose, p.contextIdentifier, p.nonce, keyring.seal(p.codeVerifier, aad(p.state)), new Date(Date.now() + TTL_MS), max, max],
+    );
+    return rows;
+  });
   if (rows.length === 0) throw new PendingLoginsFull(max);
   // Housekeeping in passing: abandoned sign-ins go once they expire.
   await db('pending_logins').where('expires_at', '<', new Date()).delete();

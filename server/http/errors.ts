@@ -61,7 +61,7 @@ export function errorHandler(): ErrorRequestHandler {
       code = 'bad_request';
       message = 'The request could not be read (for example, its body does not match its Content-Encoding).';
     }
-    if (status >= 500) req.log?.error({ err }, 'request failed');
+    if (status >= 500 && status !== 503) req.log?.error({ err }, 'request failed');
     else req.log?.warn({ status, code, reason: message }, 'request rejected');
     if (res.headersSent) return;
     res.status(status).json({ error: code, message, requestId: req.id });

@@ -17,6 +17,8 @@ export function requestLogger(log: Logger) {
       return id;
     },
     customLogLevel(_req, res, err) {
+      // 503 is a deliberate "try again later" (sign-ins capped, panels not built), not a failure.
+      if (res.statusCode === 503) return 'warn';
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode >= 400) return 'warn';
       return 'info';
