@@ -1,6 +1,6 @@
 // The control API of the SuperOffice simulator, for tests and the shell: things that happen inside
 // SuperOffice and that no public API triggers (an administrator uninstalling the app, an upgrade,
-// a tenant moving to another numbered host, a clock that runs fast). Routes live under /control;
+// a tenant moving to another numbered host, a clock that runs fast, an administrator demoted). Routes live under /control;
 // the same operations are plain functions for in-process callers.
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -115,6 +115,7 @@ const schemas = {
     calendarSystem: z.enum(['graph', 'google', 'ews']).nullable().optional(),
     mailbox: z.string().nullable().optional(),
   }),
+  userChange: z.object({ isAdministrator: z.boolean() }).strict(),
   company: z.object({ name: z.string().min(1), emails: z.array(z.string().email()).optional() }),
   person: z.object({
     firstName: z.string().min(1),
@@ -178,6 +179,16 @@ export function superOfficeControl(store: SuperOfficeStore): Router {
     if (!b) return;
     if (b.associateId && t.associates.has(b.associateId)) return void res.status(409).json({ error: 'conflict', message: 'associate exists' });
     res.status(201).json(store.addAssociate(t, b));
+  }));
+  // A change an administrator makes in SuperOffice's user settings; today only the administrator
+  // right (a demotion, or a promotion), which the next id_token and User/GetUser then show.
+  r.patch('/control/tenants/:ctx/users/:associateId', withTenant((t, req, res) => {
+    const b = parse(schemas.userChange, req, res);
+    if (!b) return;
+    const a = t.associates.get(Number(req.params.associateId));
+    if (!a || a.userType !== 'InternalAssociate') return void res.status(404).json({ error: 'not_found', message: `no user ${req.params.associateId}` });
+    a.isAdministrator = b.isAdministrator;
+    res.json(a);
   }));
   r.post('/control/tenants/:ctx/companies', withTenant((t, req, res) => {
     const b = parse(schemas.company, req, res);
