@@ -21,6 +21,7 @@ import { listen } from './http/listen.ts';
 import { panelApiMount, panelAuthRouter } from './http/panel-auth.ts';
 import { panelsRouter } from './http/panels.ts';
 import { publicRateLimits } from './http/rate-limit.ts';
+import { superOfficeAdministratorCheck } from './panel/administrator-check.ts';
 import { panelApiRouter } from './panel-api/router.ts';
 import { superOfficeWebhookRouter } from './http/superoffice-webhook.ts';
 import { superOfficeInstallRouter } from './http/superoffice-install.ts';
@@ -153,7 +154,11 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
     routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
     if (installDeps) routers.push(superOfficeInstallRouter(installDeps));
     if (superoffice) {
-      const panelAuth = { db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, publicUrl: url, fetch: superoffice.fetch };
+      const panelAuth = {
+        db, keyring, keys: superoffice.keys, oidc: superoffice.oidc, publicUrl: url, fetch: superoffice.fetch,
+        // A session's administrator flag is confirmed with SuperOffice every few minutes.
+        administrators: superOfficeAdministratorCheck({ db, keyring, api: superoffice.api }),
+      };
       routers.push(panelAuthRouter(panelAuth));
       // /api/panel/*: session and CSRF checks, then the panel API.
       const panelApi = panelApiRouter({

@@ -7,16 +7,31 @@
 // frame's own request and Partitioned, it is kept even by browsers that block third-party cookies
 // (a cookie set in the popup, a first-party window, would be third-party inside SuperOffice's frame).
 // Everything under /api/panel then needs that session, and every changing request its CSRF token.
+//
+// What the sign-in pages must not tell a stranger: whether Calendar Sync is installed for a
+// customer. The start therefore sends every well-formed request to SuperOffice's sign-in; only the
+// callback, once the id_token proves who signed in, says "not installed". And nothing the query
+// carries is shown as it came: an error from SuperOffice is shown as its known code in our words,
+// and its error_description only logged.
+//
+// The administrator flag of a session is trusted only while SuperOffice's last confirmation of it
+// is fresh (server/panel/sessions.ts); a request that needs it after that asks SuperOffice again
+// (AdministratorCheck) and, when SuperOffice cannot be asked, refuses: never admin on a failure.
 import { Router, type RequestHandler, type Response } from 'express';
 import type { Db } from '../db/knex.ts';
 import { savePendingLogin, takePendingLogin } from '../db/pending-logins.ts';
-import { claimSession, createPendingSession, csrfMatches, csrfTokenOf, deleteSession, findSession, isInstalled, touchSession, type PanelSession } from '../panel/sessions.ts';
+import type { AdministratorCheck } from '../panel/administrator-check.ts';
+import {
+  adminCheckDue, claimSession, createPendingSession, csrfMatches, csrfTokenOf, deleteSession, findSession, isInstalled, touchSession, type PanelSession,
+} from '../panel/sessions.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { InvalidSuperOfficeToken } from '../superoffice/errors.ts';
 import type { SuperOfficeKeys } from '../superoffice/jwks.ts';
 import { authorizeRequest, exchangeCode, OidcError, type OidcSettings } from '../superoffice/oidc.ts';
 import { HttpError } from './errors.ts';
 import { htmlPage } from './html-page.ts';
+import { providerErrorText } from './provider-error-text.ts';
+import { adminRefusal, confirmAdministrator, type AdminDeps, type AdminState } from './panel-admin.ts';
 import { clearSessionCookie, sessionTokensOf, setSessionCookie } from './session-cookie.ts';
 
 const PANEL_AUTH_START = '/panel-auth/start';
@@ -28,7 +43,6 @@ const CTX_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const ASSOC_RE = /^[1-9][0-9]{0,9}$/;
 /** A hand-off code: 32 random bytes, base64url. */
 const CODE_RE = /^[A-Za-z0-9_-]{43}$/;
-const NOT_ADMINISTRATOR = 'Only a SuperOffice administrator can change Calendar Sync. Ask your administrator.';
 
 export interface PanelAuthDeps {
   db: Db;
@@ -39,6 +53,11 @@ export interface PanelAuthDeps {
   /** The app's public URL: the callback hangs off it, and its origin is the only one changing requests may come from. */
   publicUrl: string;
   fetch?: typeof fetch;
+  /**
+   * Asks SuperOffice whether a user is still an administrator. Without it a session's administrator
+   * flag counts only until its sign-in's confirmation is ADMIN_RECHECK_MS old.
+   */
+  administrators?: AdministratorCheck;
 }
 
 /** What every /api/panel handler reads from res.locals.panel. */
@@ -115,12 +134,7 @@ export function panelAuthRouter(deps: PanelAuthDeps): Router {
       resultPage(res, deps.publicUrl, 400, 'Sign-in could not start', 'This sign-in link does not name a SuperOffice customer and user. Open the panel from SuperOffice and sign in there.');
       return;
     }
-    const tenant = await tenantRow(ctx);
-    if (!tenant || !isInstalled(tenant.installation_state as string)) {
-      req.log.warn({ code: 'not_installed', tenant: ctx }, 'panel sign-in refused');
-      resultPage(res, deps.publicUrl, 400, 'Calendar Sync is not installed', `Calendar Sync is not installed for ${ctx}. Ask your SuperOffice administrator to install it.`);
-      return;
-    }
+    // Installed or not, the same redirect: the callback tells, to whoever proves to be a user there.
     const a = authorizeRequest(oidc, { contextIdentifier: ctx });
     await savePendingLogin(deps.db, deps.keyring, { state: a.state, purpose: 'panel', contextIdentifier: `${ctx}:${assoc}`, nonce: a.nonce, codeVerifier: a.codeVerifier });
     res.redirect(302, a.url);
@@ -133,7 +147,11 @@ export function panelAuthRouter(deps: PanelAuthDeps): Router {
       if (!pending?.contextIdentifier) throw new SignInRefused('unknown_state', 'This sign-in has expired or was already used. Close this window and sign in again from the panel.');
       const [ctx = '', assocText = ''] = pending.contextIdentifier.split(':');
       const error = q(req.query.error);
-      if (error) throw new SignInRefused(error, `SuperOffice did not sign you in: ${q(req.query.error_description) || error}.`);
+      if (error) {
+        // Anyone can send a browser here with any error_description: it is logged, never shown.
+        req.log.warn({ code: error.slice(0, 100), description: q(req.query.error_description)?.slice(0, 500) }, 'panel sign-in: SuperOffice answered with an error');
+        throw new SignInRefused('provider_error', providerErrorText(error));
+      }
       const code = q(req.query.code);
       if (!code) throw new SignInRefused('no_code', 'SuperOffice did not send an authorization code.');
       let who;
@@ -204,12 +222,28 @@ export function panelAuthRouter(deps: PanelAuthDeps): Router {
   return r;
 }
 
-// The verified session of the request, for this file's own routes (res.locals.panel is what others read).
-const sessions = new WeakMap<Response, PanelSession>();
+// The verified session of the request, for this file's own routes (res.locals.panel is what others
+// read), with what confirming its administrator flag needs; that answer is asked once per request.
+interface RequestSession {
+  session: PanelSession;
+  deps: AdminDeps;
+  admin?: Promise<AdminState>;
+}
+const sessions = new WeakMap<Response, RequestSession>();
+
+function adminStateOf(req: Parameters<RequestHandler>[0], res: Response): Promise<AdminState> {
+  const s = sessions.get(res);
+  if (!s) return Promise.resolve('never');
+  s.admin ??= confirmAdministrator(s.deps, req, s.session).then((state) => {
+    (res.locals.panel as PanelLocals).isAdministrator = state === 'confirmed';
+    return state;
+  });
+  return s.admin;
+}
 const signedOut = (message: string) => new HttpError(401, 'signed_out', message);
 
 /** 401 signed_out unless the request carries the cookie of a live session for the tenant and user its X-Panel-* headers name. */
-export function requirePanelSession(deps: Pick<PanelAuthDeps, 'db'>): RequestHandler {
+export function requirePanelSession(deps: Pick<PanelAuthDeps, 'db' | 'administrators'>): RequestHandler {
   return async (req, res, next) => {
     res.set('cache-control', 'no-store');
     const ctx = req.get('x-panel-context');
@@ -235,13 +269,15 @@ export function requirePanelSession(deps: Pick<PanelAuthDeps, 'db'>): RequestHan
       session.expiresAt = expiresAt;
       setSessionCookie(res, ctx, token);
     }
-    sessions.set(res, session);
+    sessions.set(res, { session, deps });
     const panel: PanelLocals = {
       sessionId: session.id,
       tenantId: session.tenantId,
       contextIdentifier: session.contextIdentifier,
       associateId: session.associateId,
-      isAdministrator: session.isAdministrator,
+      // A flag SuperOffice has not confirmed lately counts for nothing until requireAdministrator
+      // (or GET session) has asked again.
+      isAdministrator: session.isAdministrator && !adminCheckDue(session),
     };
     res.locals.panel = panel;
     next();
@@ -259,7 +295,7 @@ export function requirePanelCsrf(deps: Pick<PanelAuthDeps, 'keyring' | 'publicUr
     if (given !== undefined && given !== origin) {
       throw new HttpError(403, 'csrf', 'This request came from another web site and was refused. Use Calendar Sync from its panel in SuperOffice.');
     }
-    const session = sessions.get(res);
+    const session = sessions.get(res)?.session;
     if (!session) throw signedOut('You are not signed in. Sign in with SuperOffice.');
     if (!csrfMatches(deps.keyring, session, req.get('x-csrf-token'))) {
       throw new HttpError(403, 'csrf', 'The request lacks the security token of your sign-in. Reload the panel and try again.');
@@ -268,22 +304,29 @@ export function requirePanelCsrf(deps: Pick<PanelAuthDeps, 'keyring' | 'publicUr
   };
 }
 
-/** After requirePanelSession: 403 not_administrator for everyone but SuperOffice administrators. */
-export const requireAdministrator: RequestHandler = (_req, res, next) => {
-  const panel = res.locals.panel as PanelLocals | undefined;
-  if (!panel?.isAdministrator) throw new HttpError(403, 'not_administrator', NOT_ADMINISTRATOR);
+/**
+ * After requirePanelSession: 403 not_administrator for everyone but SuperOffice administrators,
+ * confirmed with SuperOffice when the session's last confirmation is stale (panel-admin.ts).
+ */
+export const requireAdministrator: RequestHandler = async (req, res, next) => {
+  const state = await adminStateOf(req, res);
+  if (state !== 'confirmed') throw adminRefusal(state);
   next();
 };
 
 /**
  * Everything under /api/panel: the session and CSRF checks, GET session and POST sign-out, then
- * `api` (server/panel-api's router; its administrator routes sit behind requireAdministrator).
+ * `api` (server/panel-api's router; its administrator routes sit behind requireAdministrator, and
+ * check the flag themselves as well).
  */
-export function panelApiMount(deps: Pick<PanelAuthDeps, 'db' | 'keyring' | 'publicUrl'>, api: Router): Router {
+export function panelApiMount(deps: Pick<PanelAuthDeps, 'db' | 'keyring' | 'publicUrl' | 'administrators'>, api: Router): Router {
   const r = Router();
   const own = Router();
-  own.get('/session', (_req, res) => {
-    const session = sessions.get(res)!;
+  own.get('/session', async (req, res) => {
+    const { session } = sessions.get(res)!;
+    // Asked here too, so a demoted administrator's panel learns it and stops offering settings; a
+    // failed check keeps the flag shown (the actions themselves are refused meanwhile).
+    await adminStateOf(req, res);
     res.json({
       contextIdentifier: session.contextIdentifier,
       tenantName: session.tenantName,
@@ -295,12 +338,14 @@ export function panelApiMount(deps: Pick<PanelAuthDeps, 'db' | 'keyring' | 'publ
     });
   });
   own.post('/sign-out', async (req, res) => {
-    const session = sessions.get(res)!;
+    const { session } = sessions.get(res)!;
     await deleteSession(deps.db, session);
     clearSessionCookie(res, session.contextIdentifier);
     req.log.info({ tenant: session.contextIdentifier, associateId: session.associateId }, 'panel user signed out');
     res.status(204).end();
   });
-  r.use('/api/panel', requirePanelSession(deps), requirePanelCsrf(deps), own, api);
+  r.use('/api/panel', requirePanelSession(deps), requirePanelCsrf(deps), own);
+  r.use('/api/panel/admin', requireAdministrator);
+  r.use('/api/panel', api);
   return r;
 }

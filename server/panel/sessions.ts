@@ -7,6 +7,13 @@
 // (claimSession) burns the code and only then mints the token, into the answer that sets the
 // cookie, so the token never exists anywhere a script could read it.
 //
+// The administrator flag is the id_token's `is_administrator` at sign-in, and SuperOffice may take
+// the right away any time after: it counts for ADMIN_RECHECK_MS after it was last confirmed
+// (admin_checked_at), after which the request that needs it asks SuperOffice again
+// (server/http/panel-auth.ts) and records the answer here. The session's 8 hours are far too long
+// to trust a copy; five minutes bound what a demoted administrator can still do, at one SuperOffice
+// call per administrator per five minutes of use.
+//
 // The CSRF token is a second random value, sealed with the keyring in the row. Why not an HMAC of
 // the session token: the keyring keeps its key material to itself (seal/open only), and a token
 // that owes nothing to the cookie's value gives nothing away about it wherever it shows (a header,
@@ -22,6 +29,8 @@ export const SESSION_TTL_MS = 8 * 60 * 60_000;
 export const HANDOFF_TTL_MS = 2 * 60_000;
 /** The sliding expiry is written at most this often, so a polling panel does not write on every poll. */
 const TOUCH_INTERVAL_MS = 60_000;
+/** How long an administrator flag counts after SuperOffice last confirmed it. */
+export const ADMIN_RECHECK_MS = 5 * 60_000;
 
 export interface PanelSession {
   id: string;
@@ -32,6 +41,8 @@ export interface PanelSession {
   /** The user's name from the id_token; null when it named nobody. */
   userName: string | null;
   isAdministrator: boolean;
+  /** When SuperOffice last confirmed isAdministrator (the sign-in, or a recheck); null: never. */
+  adminCheckedAt: Date | null;
   lastSeenAt: Date;
   expiresAt: Date;
   sealedCsrf: string;
@@ -70,6 +81,8 @@ export async function createPendingSession(db: Knex, keyring: Keyring, input: Se
       associate_id: input.associateId,
       user_name: input.userName ?? null,
       is_administrator: input.isAdministrator,
+      // The id_token that just said so is SuperOffice's own, fresh confirmation.
+      admin_checked_at: input.isAdministrator ? now : null,
       sealed_csrf: keyring.seal(newSecret(), csrfAad(id)),
       created_at: now,
       last_seen_at: now,
@@ -129,7 +142,7 @@ export async function findSession(db: Knex, token: string, contextIdentifier: st
     .whereNotIn('t.installation_state', NOT_INSTALLED)
     .andWhere('s.expires_at', '>', now)
     .first(
-      's.id', 's.tenant_id', 's.associate_id', 's.user_name', 's.is_administrator', 's.last_seen_at', 's.expires_at', 's.sealed_csrf',
+      's.id', 's.tenant_id', 's.associate_id', 's.user_name', 's.is_administrator', 's.admin_checked_at', 's.last_seen_at', 's.expires_at', 's.sealed_csrf',
       't.context_identifier', 't.name',
     );
   if (!row) return undefined;
@@ -141,6 +154,7 @@ export async function findSession(db: Knex, token: string, contextIdentifier: st
     associateId: row.associate_id as number,
     userName: (row.user_name as string | null) ?? null,
     isAdministrator: row.is_administrator as boolean,
+    adminCheckedAt: (row.admin_checked_at as Date | null) ?? null,
     lastSeenAt: row.last_seen_at as Date,
     expiresAt: row.expires_at as Date,
     sealedCsrf: row.sealed_csrf as string,
@@ -156,6 +170,19 @@ export async function touchSession(db: Knex, s: Pick<PanelSession, 'id' | 'tenan
     .andWhere('last_seen_at', '<=', new Date(now.getTime() - TOUCH_INTERVAL_MS))
     .update({ last_seen_at: now, expires_at: expiresAt });
   return n > 0 ? expiresAt : undefined;
+}
+
+/** Whether the session's administrator flag must be confirmed by SuperOffice before it counts. */
+export function adminCheckDue(s: Pick<PanelSession, 'isAdministrator' | 'adminCheckedAt'>, now = new Date()): boolean {
+  return s.isAdministrator && (!s.adminCheckedAt || now.getTime() - s.adminCheckedAt.getTime() >= ADMIN_RECHECK_MS);
+}
+
+/**
+ * Records SuperOffice's answer to "is this user still an administrator". A demotion is kept for the
+ * rest of the session (signing in again is how a promotion shows).
+ */
+export async function recordAdminCheck(db: Knex, s: Pick<PanelSession, 'id' | 'tenantId'>, isAdministrator: boolean, now = new Date()): Promise<void> {
+  await db('panel_sessions').where({ id: s.id, tenant_id: s.tenantId }).update({ is_administrator: isAdministrator, admin_checked_at: now });
 }
 
 export async function deleteSession(db: Knex, s: Pick<PanelSession, 'id' | 'tenantId'>): Promise<void> {

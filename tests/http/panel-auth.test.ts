@@ -2,7 +2,9 @@
 // sign-in through the simulator's real sign-in page (PKCE, nonce, acr_values, id_token verified
 // against its JWKS), the popup's one-time hand-off code and the panel's claim that sets the
 // partitioned session cookie, and what guards /api/panel: the session for the tenant and user the
-// headers name, CSRF on changing requests, administrators only where it says so.
+// headers name, CSRF on changing requests, administrators only where it says so, and only while
+// SuperOffice, asked again every few minutes through the system user, still says they are one. The
+// start does not tell installed tenants from others, and the callback shows no text from its query.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -11,8 +13,13 @@ import type { Server } from 'node:http';
 import { Router } from 'express';
 import { createHttpApp } from '../../server/http/app.ts';
 import { panelApiMount, panelAuthRouter, requireAdministrator } from '../../server/http/panel-auth.ts';
+import { saveCredential } from '../../server/db/credentials.ts';
 import { createLogger } from '../../server/log.ts';
+import { superOfficeAdministratorCheck } from '../../server/panel/administrator-check.ts';
+import { ADMIN_RECHECK_MS } from '../../server/panel/sessions.ts';
 import { createKeyring } from '../../server/security/secrets.ts';
+import { SYSTEM_TOKEN_KIND } from '../../server/superoffice/credential-kinds.ts';
+import { createSuperOfficeServices } from '../../server/superoffice/services.ts';
 import { SuperOfficeKeys } from '../../server/superoffice/jwks.ts';
 import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
 import { startSuperOfficeSim, type SuperOfficeSim } from '../helpers/superoffice-sim.ts';
@@ -37,13 +44,21 @@ before(async () => {
   so.store.addAssociate(gone, { associateId: 5, firstName: 'Gus', lastName: 'Gone', email: 'gus@gone.example', isAdministrator: true });
   t = await migratedDatabase();
   await t.db('tenants').insert([
-    { context_identifier: 'Cust12345', name: 'Demo Company', installation_state: 'active' },
+    { context_identifier: 'Cust12345', name: 'Demo Company', installation_state: 'active', serial: so.tenant.serial },
     { context_identifier: OTHER, name: 'Other Company', installation_state: 'active' },
     { context_identifier: 'Cust99999', name: 'Gone Company', installation_state: 'uninstalled' },
   ]);
+  // The demo tenant as installed: its system user is what asks SuperOffice about administrators.
+  const demo = await t.db('tenants').where({ context_identifier: 'Cust12345' }).first('id');
+  await saveCredential(t.db, keyring, { tenantId: demo.id, ownerType: 'tenant', ownerId: demo.id, kind: SYSTEM_TOKEN_KIND, secret: so.systemToken });
+  const services = createSuperOfficeServices(
+    { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: so.seed.privateKeyPem },
+    { publicUrl: PUBLIC, extraCaPem: so.caPem },
+  );
   const deps = {
     db: t.db,
     keyring,
+    administrators: superOfficeAdministratorCheck({ db: t.db, keyring, api: services.api }),
     keys: new SuperOfficeKeys(`${so.sim.url}/login/.well-known/jwks`, so.fetch),
     oidc: { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, redirectUri: `${PUBLIC}/superoffice/callback` },
     publicUrl: PUBLIC,
@@ -225,7 +240,7 @@ test('a full sign-in hands the panel a one-time code, whose claim sets the parti
   assert.deepEqual(await json(echo), { sessionId: row.id, tenantId: row.tenant_id, contextIdentifier: 'Cust12345', associateId: 5, isAdministrator: true });
 });
 
-async function refused(query: URLSearchParams, reason: RegExp) {
+async function refused(query: URLSearchParams, reason: RegExp): Promise<string> {
   const before = await t.db('panel_sessions').count<{ count: number }[]>('* as count');
   const r = await callback(query);
   assert.equal(r.status, 400, r.text);
@@ -233,6 +248,7 @@ async function refused(query: URLSearchParams, reason: RegExp) {
   assert.match(r.text, /data-type="sign-in-failed"/);
   assert.match(r.text, reason);
   assert.deepEqual(await t.db('panel_sessions').count<{ count: number }[]>('* as count'), before, 'no session row');
+  return r.text;
 }
 
 test('a hand-off code is claimed once, within two minutes, only by the panel of its tenant and user, only from the app\'s origin', async () => {
@@ -295,12 +311,24 @@ test('signing in to another tenant than the panel\'s is refused', async () => {
   await refused(await signInPage(await start('Cust12345', 5), `${OTHER}:5`, { dropTenantHint: true }), /user 5 of Cust67890, but this panel belongs to user 5 of Cust12345/);
 });
 
-test('a tenant that is not installed is refused at the start, and at the callback when uninstalled meanwhile', async () => {
-  const res = await fetch(`${app}/panel-auth/start?ctx=Cust99999&assoc=5`, { redirect: 'manual' });
-  assert.equal(res.status, 400);
-  const text = await res.text();
-  assert.match(text, /Calendar Sync is not installed for Cust99999/);
-  assert.match(text, /data-type="sign-in-failed"/);
+test('the start answers alike for installed, uninstalled and unknown tenants; "not installed" comes only after the sign-in', async () => {
+  // Everything but the per-request values (state, nonce, PKCE challenge) must be the same.
+  const answer = async (ctx: string) => {
+    const res = await fetch(`${app}/panel-auth/start?ctx=${ctx}&assoc=5`, { redirect: 'manual' });
+    const location = new URL(res.headers.get('location') ?? 'about:blank');
+    for (const p of ['state', 'nonce', 'code_challenge']) location.searchParams.set(p, 'x');
+    location.searchParams.set('acr_values', 'tenant:x');
+    const headers = [...res.headers].filter(([k]) => !['date', 'location', 'content-length', 'x-request-id'].includes(k));
+    return { status: res.status, location: location.toString(), headers, body: (await res.text()).replace(/https:\/\/[^\s"]+/g, 'URL') };
+  };
+  const installed = await answer('Cust12345');
+  assert.equal(installed.status, 302);
+  assert.deepEqual(await answer('Cust99999'), installed, 'an uninstalled tenant');
+  assert.deepEqual(await answer('CustUnknown1'), installed, 'a tenant Calendar Sync never heard of');
+
+  // Who signs in to the uninstalled tenant learns it, in the popup, after SuperOffice proved who they are.
+  so.store.grantConsent(so.seed.app, so.store.tenant('Cust99999')!, 5);
+  await refused(await signInPage(await start('Cust99999', 5), 'Cust99999:5'), /Calendar Sync is not installed for Cust99999/);
 
   const query = await signInPage(await start(OTHER, 5), `${OTHER}:5`);
   await t.db('tenants').where({ context_identifier: OTHER }).update({ installation_state: 'uninstalled' });
@@ -324,7 +352,21 @@ test('bad start parameters, a replayed callback and a declined sign-in are refus
   const a = await start('Cust12345', 5);
   const body = new URLSearchParams({ ...Object.fromEntries(a.searchParams), user: 'Cust12345:5', decision: 'deny' });
   const denied = await so.fetch(`${so.sim.url}/login/common/oauth/authorize`, { method: 'POST', body, redirect: 'manual' });
-  await refused(new URL(denied.headers.get('location')!).searchParams, /SuperOffice did not sign you in: The user cancelled the sign-in/);
+  await refused(new URL(denied.headers.get('location')!).searchParams, /SuperOffice did not sign you in: the sign-in was cancelled or refused \(access_denied\)/);
+});
+
+test('the callback shows SuperOffice\'s error code in our words, never the text its query carries', async () => {
+  const phish = 'Your licence expired: call +1-555-0100';
+  for (const [error, words] of [
+    ['access_denied', /the sign-in was cancelled or refused \(access_denied\)/],
+    ['temporarily_unavailable', /SuperOffice is busy right now \(temporarily_unavailable\)/],
+    [phish, /gave an error Calendar Sync does not know/],
+  ] as const) {
+    // A valid state, as anyone gets one from the start; the rest is the attacker's.
+    const state = (await start('Cust12345', 5)).searchParams.get('state')!;
+    const page = await refused(new URLSearchParams({ state, error, error_description: phish }), words);
+    assert.doesNotMatch(page, /licence|555/, 'the description is nowhere on the page');
+  }
 });
 
 test('without a session for the headers\' tenant and user, /api/panel answers 401 signed_out', async () => {
@@ -427,6 +469,64 @@ test('administrator routes answer 403 not_administrator to everyone else', async
   assert.equal(body.message, 'Only a SuperOffice administrator can change Calendar Sync. Ask your administrator.');
   const admin = await signIn('Cust12345', 5);
   assert.equal((await panelFetch('/admin/overview', { ctx: 'Cust12345', assoc: 5, cookie: `cs_session_Cust12345=${admin}` })).status, 200);
+});
+
+test('a demoted administrator loses administrator rights once the recheck interval passes, with a clear 403', async () => {
+  const token = await signIn('Cust12345', 5);
+  const cookie = `cs_session_Cust12345=${token}`;
+  const hash = createHash('sha256').update(token).digest('hex');
+  const overview = () => panelFetch('/admin/overview', { ctx: 'Cust12345', assoc: 5, cookie });
+  const row = () => t.db('panel_sessions').where({ token_hash: hash }).first('is_administrator', 'admin_checked_at');
+  const age = () => t.db('panel_sessions').where({ token_hash: hash }).update({ admin_checked_at: new Date(Date.now() - ADMIN_RECHECK_MS - 1000) });
+  const setAdmin = (isAdministrator: boolean) =>
+    so.fetch(`${so.sim.url}/control/tenants/Cust12345/users/5`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ isAdministrator }) });
+  try {
+    assert.equal((await overview()).status, 200);
+    // Asked again after the interval, SuperOffice still says yes: the flag stands, confirmed anew.
+    await age();
+    assert.equal((await overview()).status, 200);
+    assert.ok(Date.now() - (await row()).admin_checked_at.getTime() < 60_000, 'confirmed just now');
+
+    // An administrator in SuperOffice takes the right away (through the simulator's control API).
+    assert.equal((await setAdmin(false)).status, 200);
+    await age();
+    const res = await overview();
+    const body = await json(res);
+    assert.deepEqual([res.status, body.error, body.message], [
+      403,
+      'not_administrator',
+      'SuperOffice says you are no longer an administrator, so you can no longer change Calendar Sync. Ask your administrator if that is wrong.',
+    ]);
+    assert.equal((await row()).is_administrator, false, 'the demotion is kept on the session');
+    assert.equal((await session('Cust12345', 5, token)).isAdministrator, false, 'the panel learns it');
+    // Made administrator again, the old session stays demoted; a new sign-in carries the new claim.
+    assert.equal((await setAdmin(true)).status, 200);
+    await age();
+    assert.equal((await overview()).status, 403);
+    const fresh = await signIn('Cust12345', 5);
+    assert.equal((await panelFetch('/admin/overview', { ctx: 'Cust12345', assoc: 5, cookie: `cs_session_Cust12345=${fresh}` })).status, 200);
+  } finally {
+    await setAdmin(true);
+  }
+});
+
+test('when SuperOffice cannot confirm an administrator, administrator routes are refused in words and nothing is recorded', async () => {
+  const token = await signIn('Cust12345', 5);
+  const cookie = `cs_session_Cust12345=${token}`;
+  const hash = createHash('sha256').update(token).digest('hex');
+  const overview = () => panelFetch('/admin/overview', { ctx: 'Cust12345', assoc: 5, cookie });
+  const stale = new Date(Date.now() - ADMIN_RECHECK_MS - 1000);
+  await t.db('panel_sessions').where({ token_hash: hash }).update({ admin_checked_at: stale });
+  // The tenant's API answers 503 to the next request, the check's User/GetUser.
+  so.simulator.api.injectApiFaults('Cust12345', { status: 503, count: 1 });
+  const res = await overview();
+  const body = await json(res);
+  assert.equal(res.status, 403);
+  assert.equal(body.error, 'not_administrator');
+  assert.match(String(body.message), /could not confirm with SuperOffice that you are still an administrator/);
+  assert.deepEqual(await t.db('panel_sessions').where({ token_hash: hash }).first('is_administrator', 'admin_checked_at'), { is_administrator: true, admin_checked_at: stale }, 'nothing recorded');
+  // SuperOffice answers again: the next request asks again and is let in.
+  assert.equal((await overview()).status, 200);
 });
 
 test('signing out ends the session and clears the cookie', async () => {

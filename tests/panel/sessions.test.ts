@@ -2,12 +2,15 @@
 // panel claims it with the one-time hand-off code (only its hash stored, two minutes, once, for its
 // own tenant and user), only the token's hash is stored, a token finds its session only for its own
 // installed tenant and only until it expires, the expiry slides at most once a minute, and the CSRF
-// token is sealed and checked in constant time.
+// token is sealed and checked in constant time. An administrator flag counts only while SuperOffice's
+// last confirmation of it (the sign-in, or a recheck) is under five minutes old.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createKeyring } from '../../server/security/secrets.ts';
 import {
+  ADMIN_RECHECK_MS,
+  adminCheckDue,
   claimSession,
   createPendingSession,
   csrfMatches,
@@ -15,6 +18,7 @@ import {
   deleteSession,
   findSession,
   HANDOFF_TTL_MS,
+  recordAdminCheck,
   SESSION_TTL_MS,
   touchSession,
 } from '../../server/panel/sessions.ts';
@@ -191,4 +195,26 @@ test('of claims of one code at once, exactly one gets the session', async () => 
   const { code } = await createPendingSession(t.db, keyring, { tenantId: tenantB, associateId: 5, isAdministrator: false });
   const results = await Promise.all(Array.from({ length: 5 }, () => claimSession(t.db, code, { contextIdentifier: 'Cust67890', associateId: 5 })));
   assert.equal(results.filter((r) => r.ok).length, 1, JSON.stringify(results));
+});
+
+test('an administrator flag is confirmed by the sign-in, due again after five minutes, and a recorded demotion sticks', async () => {
+  const at = new Date();
+  const admin = await signedIn({ tenantId: tenantA, associateId: 5, isAdministrator: true }, at);
+  const user = await signedIn({ tenantId: tenantA, associateId: 6, isAdministrator: false }, at);
+  const found = (await findSession(t.db, admin.token, 'Cust12345', at))!;
+  assert.equal(found.adminCheckedAt?.getTime(), at.getTime(), 'the id_token confirmed it at sign-in');
+  assert.equal(adminCheckDue(found, new Date(at.getTime() + ADMIN_RECHECK_MS - 1)), false);
+  assert.equal(adminCheckDue(found, new Date(at.getTime() + ADMIN_RECHECK_MS)), true, 'five minutes on, SuperOffice must be asked again');
+  const plain = (await findSession(t.db, user.token, 'Cust12345', at))!;
+  assert.equal(plain.adminCheckedAt, null);
+  assert.equal(adminCheckDue(plain, new Date(at.getTime() + 24 * 3600_000)), false, 'a user\'s session never asks');
+
+  const later = new Date(at.getTime() + ADMIN_RECHECK_MS + 1000);
+  // Scoped by tenant: the same session id under another tenant changes nothing.
+  await recordAdminCheck(t.db, { id: found.id, tenantId: tenantB }, false, later);
+  assert.equal((await findSession(t.db, admin.token, 'Cust12345', later))!.isAdministrator, true);
+  await recordAdminCheck(t.db, found, false, later);
+  const demoted = (await findSession(t.db, admin.token, 'Cust12345', later))!;
+  assert.deepEqual([demoted.isAdministrator, demoted.adminCheckedAt?.getTime()], [false, later.getTime()]);
+  assert.equal(adminCheckDue(demoted, new Date(later.getTime() + 24 * 3600_000)), false, 'a demoted session is not asked again');
 });
