@@ -1,8 +1,16 @@
 // The appointment passport: whether a SuperOffice appointment is synced, to which calendar item,
 // and when it is not, why, decided the way the engine decides (the owner's link, its direction, the
 // profile's filters and window through scopeOf), from the appointment as SuperOffice has it now.
+//
+// Who may ask: SuperOffice's own visibility, as far as the app can tell it. The appointment is read
+// as the system user, who sees everything, so the passport narrows that down to what the signed-in
+// user sees in SuperOffice: their own appointments, and other users' public ones only when an
+// administrator has allowed it (tenants.passport_shows_others, off by default). Another user's
+// private (or visible-for restricted) appointment is never shown. Anything else answers the very
+// 404 an unknown appointment gets, so the answer does not tell whether the appointment exists.
 import { Router, type Request } from 'express';
-import { AppointmentAgent, type AppointmentEntity } from '@superoffice/webapi';
+import { z } from 'zod';
+import { AppointmentAgent, AppointmentPrivate, Visibility, type AppointmentEntity } from '@superoffice/webapi';
 import type { Logger } from '../log.ts';
 import { addSyncHint } from '../db/sync-hints.ts';
 import { superOfficeSideOptions } from '../jobs/link-sides.ts';
@@ -17,9 +25,9 @@ import { resolveSettings, type EffectiveSettings } from '../sync/settings.ts';
 import type { SideItem } from '../sync/side.ts';
 import type { TenantForWork } from '../jobs/tenant-work.ts';
 import { requireSuperOffice, type PanelContext } from './context.ts';
-import { conflict, notFound } from './errors.ts';
+import { conflict, notFound, parse } from './errors.ts';
 import { factsOf, linkRecords, type LinkRecord } from './link-rows.ts';
-import { sessionOf } from './session.ts';
+import { adminActor, adminOf, sessionOf, type PanelSession } from './session.ts';
 import { reasonText, stateText, type NotSyncedReason } from './state-words.ts';
 
 const APPOINTMENT = 'The appointment';
@@ -56,6 +64,29 @@ async function readAppointment(c: PanelContext, t: TenantForWork, log: Logger, i
   }
 }
 
+/** Whether SuperOffice lets every user read it: Public, and visible for all (no associate or group restriction). */
+const isPublic = (e: AppointmentEntity) => e.private === AppointmentPrivate.Public && (e.visibleFor ?? []).every((v) => v.visibility === Visibility.All);
+
+async function showsOthers(c: PanelContext, tenantId: string): Promise<boolean> {
+  const row = await c.db('tenants').where({ id: tenantId }).first('passport_shows_others');
+  return row?.passport_shows_others === true;
+}
+
+/**
+ * The appointment, when the session's user may see it (see the top of this file); otherwise the
+ * same 404 as an unknown id. `sync`: only the owner or an administrator may queue another's link.
+ */
+async function visibleAppointment(c: PanelContext, t: TenantForWork, req: Request, s: PanelSession, id: number, opts: { sync?: boolean } = {}): Promise<AppointmentEntity> {
+  const entity = await readAppointment(c, t, req.log, id);
+  if (entity.associate!.associateId === s.associateId) return entity;
+  const allowed = isPublic(entity) && (await showsOthers(c, s.tenantId)) && (!opts.sync || s.isAdministrator);
+  if (!allowed) {
+    req.log.info({ appointmentId: id, associateId: s.associateId }, 'passport: another user\'s appointment refused');
+    throw notFound(APPOINTMENT);
+  }
+  return entity;
+}
+
 /** The item as the owner's SuperOffice side reads it (a series under its first row's id), or null when it is no diary item. */
 async function readItem(c: PanelContext, t: TenantForWork, log: Logger, owner: number, id: number): Promise<SideItem | null> {
   const so = requireSuperOffice(c);
@@ -86,10 +117,11 @@ async function webLinkOf(c: PanelContext, tenantId: string, link: LinkRecord, ex
   }
 }
 
-async function passport(c: PanelContext, req: Request, tenantId: string, id: number) {
+async function passport(c: PanelContext, req: Request, s: PanelSession, id: number) {
   const so = requireSuperOffice(c);
+  const tenantId = s.tenantId;
   const t = await so.tenant(tenantId, req.log);
-  const entity = await readAppointment(c, t, req.log, id);
+  const entity = await visibleAppointment(c, t, req, s, id);
   const owner = entity.associate!.associateId!;
   const names = await so.users(tenantId, req.log);
   const ownerName = names.get(owner)?.name ?? names.get(owner)?.email ?? `User ${owner}`;
@@ -152,24 +184,25 @@ export function passportRoutes(c: PanelContext): Router {
 
   r.get('/appointments/:appointmentId', async (req, res) => {
     const s = sessionOf(res);
-    res.json(await passport(c, req, s.tenantId, appointmentId(req.params.appointmentId)));
+    res.json(await passport(c, req, s, appointmentId(req.params.appointmentId)));
   });
 
   r.post('/appointments/:appointmentId/sync', async (req, res) => {
     const s = sessionOf(res);
     const id = appointmentId(req.params.appointmentId);
-    // The link that syncs it already; else its owner's, which only SuperOffice can name.
+    // SuperOffice first, whatever the app's own rows say: they must not tell whether the id exists.
+    const so = requireSuperOffice(c);
+    const t = await so.tenant(s.tenantId, req.log);
+    const owner = (await visibleAppointment(c, t, req, s, id, { sync: true })).associate!.associateId!;
+    // The link that syncs it already; else its owner's.
     let linkId: string | undefined = (
       await c.db('synced_items')
         .join('links', 'links.id', 'synced_items.link_id')
-        .where({ 'synced_items.tenant_id': s.tenantId, 'links.tenant_id': s.tenantId, 'synced_items.so_id': String(id) })
+        .where({ 'synced_items.tenant_id': s.tenantId, 'links.tenant_id': s.tenantId, 'synced_items.so_id': String(id), 'links.associate_id': owner })
         .whereNot('links.state', 'unlinked')
         .first('links.id as id')
     )?.id;
     if (!linkId) {
-      const so = requireSuperOffice(c);
-      const t = await so.tenant(s.tenantId, req.log);
-      const owner = (await readAppointment(c, t, req.log, id)).associate!.associateId!;
       const [link] = await linkRecords(c, s.tenantId, { associateId: owner });
       if (!link) throw conflict('The owner of this appointment is not linked to a calendar, so there is nothing to sync.');
       linkId = link.id;
@@ -181,6 +214,30 @@ export function passportRoutes(c: PanelContext): Router {
       await c.queue.enqueueLinkSync(s.tenantId, target, { reason: `passport:${s.associateId}`, trx });
     });
     res.json({ queued: true });
+  });
+
+  // The administrator's switch for the rule above. It sits here, beside the rule it changes; the
+  // admin router in front refuses non-administrators too, and adminOf checks again.
+  const visibility = z.object({ showsOthers: z.boolean() }).strict();
+  r.get('/admin/passport', async (_req, res) => {
+    const s = adminOf(res);
+    res.json({ showsOthers: await showsOthers(c, s.tenantId) });
+  });
+  r.put('/admin/passport', async (req, res) => {
+    const s = adminOf(res);
+    const body = parse(visibility, req.body, 'The passport setting');
+    await c.db.transaction(async (trx) => {
+      const before = await trx('tenants').where({ id: s.tenantId }).forUpdate().first('passport_shows_others');
+      await trx('tenants').where({ id: s.tenantId }).update({ passport_shows_others: body.showsOthers });
+      await trx('audit_log').insert({
+        tenant_id: s.tenantId,
+        actor: adminActor(s),
+        action: 'passport_visibility',
+        before: JSON.stringify({ showsOthers: before?.passport_shows_others === true }),
+        after: JSON.stringify(body),
+      });
+    });
+    res.json(body);
   });
 
   return r;
