@@ -70,6 +70,11 @@ export function LinkSummary({ link, refresh }: { link: MyLink; refresh: () => Pr
             url={async () => (await api<{ url: string }>('POST', '/me/connect')).url}
             opened="Sign in to your calendar in the window that opened; this panel updates when you are done."
             onClosed={() => void refresh()}
+            claim={async (code) => {
+              const done = await api<{ message: string }>('POST', '/microsoft/claim', { code });
+              void refresh();
+              return done.message;
+            }}
           >
             Reconnect
           </PopupButton>
