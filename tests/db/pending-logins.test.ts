@@ -14,14 +14,14 @@ before(async () => {
 });
 after(() => t.close());
 
+const rows = () => t.db('pending_logins').count<{ count: number }[]>('* as count').then((r) => Number(r[0]!.count));
 const login = () => ({ state: randomUUID(), purpose: 'install' as const, contextIdentifier: null, nonce: 'n', codeVerifier: 'v' });
 
 test('30 racing starts against a ceiling of 10: exactly 10 rows, the rest PendingLoginsFull', async () => {
   const results = await Promise.allSettled(Array.from({ length: 30 }, () => savePendingLogin(t.db, keyring, login(), 10)));
   assert.equal(results.filter((r) => r.status === 'fulfilled').length, 10);
   for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof PendingLoginsFull, String(r.reason));
-  const [{ count }] = await t.db('pending_logins').count<{ count: number }[]>('* as count');
-  assert.equal(Number(count), 10);
+  assert.equal(await rows(), 10);
 });
 
 test('a completed or expired sign-in makes room again', async () => {
@@ -31,6 +31,5 @@ test('a completed or expired sign-in makes room again', async () => {
   await savePendingLogin(t.db, keyring, login(), 10);
   await t.db('pending_logins').update({ expires_at: t.db.raw("now() - interval '1 second'") });
   await savePendingLogin(t.db, keyring, login(), 10);
-  const [{ count }] = await t.db('pending_logins').count<{ count: number }[]>('* as count');
-  assert.equal(Number(count), 1); // the expired ones were swept in passing
+  assert.equal(await rows(), 1); // the expired ones were swept in passing
 });

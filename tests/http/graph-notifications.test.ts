@@ -65,7 +65,7 @@ function change(eventId: string, over: Record<string, unknown> = {}) {
 }
 
 async function post(body: unknown, headers: Record<string, string> = {}) {
-  const raw = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
+  const raw = Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body);
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: raw });
   return { status: res.status, text: await res.text() };
 }
