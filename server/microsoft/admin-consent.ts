@@ -17,7 +17,7 @@ import { adminConsentUrl, redeemSignIn, signInUrl, type SignInOptions } from '..
 import { CONSENT_ADMIN_ROLES, IdTokenRefused, type IdTokenVerifier } from '../providers/graph/id-token.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { SyncError } from '../sync/errors.ts';
-import { createConsentClaim, peekConsentClaim, takeConsentClaim, type StartedBy } from './consent-claims.ts';
+import { createConsentClaim, peekConsentClaim, takeConsentClaim, startedFrom, type StartedBy } from './consent-claims.ts';
 
 export interface MicrosoftApp {
   clientId: string;
@@ -68,23 +68,9 @@ export interface ConsentDeps {
   verify: (entraTenantId: string) => Promise<{ users: number }>;
 }
 
-interface ConsentStart extends StartedBy {
-  profileId: string;
-  /** Step 3 only: the organisation Microsoft's redirect named. */
-  entraTenantId?: string;
-}
 
 const registration = (app: MicrosoftApp, entraTenantId: string) => ({ tenantId: entraTenantId, clientId: app.clientId, clientSecret: app.clientSecret });
 
-function startOf(contextIdentifier: string | null): ConsentStart | undefined {
-  try {
-    const v = JSON.parse(contextIdentifier ?? '') as Partial<ConsentStart>;
-    if (typeof v.tenantId === 'string' && typeof v.profileId === 'string' && typeof v.sessionId === 'string' && typeof v.associateId === 'number') return v as ConsentStart;
-  } catch {
-    // not ours
-  }
-  return undefined;
-}
 
 /** Microsoft's error codes in our own words; its description is logged by the caller, never shown. */
 export function refusalInWords(error: string): string {
@@ -98,7 +84,7 @@ export async function beginAdminConsent(deps: Pick<ConsentDeps, 'db' | 'keyring'
   const profile = await deps.db('profiles').where({ tenant_id: by.tenantId, id: profileId, calendar_system: 'graph' }).first('id');
   if (!profile) throw new ConsentError('unknown_profile', 'There is no Microsoft 365 profile with this id for this installation.');
   const state = randomBytes(24).toString('base64url');
-  const start: ConsentStart = { ...by, profileId };
+  const start = { ...by, profileId };
   // No PKCE for admin consent (no code comes back); the state ties the redirect to this profile and session.
   await savePendingLogin(deps.db, deps.keyring, { state, purpose: 'graph_admin_consent', contextIdentifier: JSON.stringify(start), nonce: '-', codeVerifier: '-' });
   // `organizations`: the administrator's own tenant is only known when they come back.
@@ -115,7 +101,7 @@ export async function afterAdminConsent(
   input: { state?: string; adminConsent?: string; tenant?: string; error?: string },
 ): Promise<string> {
   const pending = input.state ? await takePendingLogin(deps.db, deps.keyring, input.state, 'graph_admin_consent') : undefined;
-  const start = startOf(pending?.contextIdentifier ?? null);
+  const start = startedFrom(pending?.contextIdentifier ?? null, 'profileId');
   if (!start) throw new ConsentError('unknown_state', 'This consent has expired or was already used. Start it again from the administrator panel.');
   if (input.error) throw new ConsentError(input.error.slice(0, 64), refusalInWords(input.error));
   if (input.adminConsent?.toLowerCase() !== 'true' || !input.tenant || !GUID.test(input.tenant)) {
@@ -144,7 +130,7 @@ export async function completeAdminProof(
   input: { state?: string; code?: string; error?: string },
 ): Promise<{ code: string; account: string }> {
   const pending = input.state ? await takePendingLogin(deps.db, deps.keyring, input.state, 'graph_admin_proof') : undefined;
-  const start = startOf(pending?.contextIdentifier ?? null);
+  const start = startedFrom(pending?.contextIdentifier ?? null, 'profileId');
   if (!pending || !start?.entraTenantId) throw new ConsentError('unknown_state', 'This sign-in has expired or was already used. Start the consent again from the administrator panel.');
   if (input.error) throw new ConsentError(input.error.slice(0, 64), refusalInWords(input.error));
   if (!input.code) throw new ConsentError('no_code', 'Microsoft sent no authorization code.');

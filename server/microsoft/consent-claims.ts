@@ -84,3 +84,19 @@ export async function takeConsentClaim(db: Knex, keyring: Keyring, code: string,
   const [row] = await db('consent_claims').where(mine(code, by)).andWhere('expires_at', '>', new Date()).delete().returning('*');
   return row ? fromRow(keyring, row) : undefined;
 }
+
+/**
+ * A consent's start as kept in pending_logins.context_identifier (JSON): the session that started it
+ * and its subject (`profileId` or `linkId`); undefined for anything else.
+ */
+export function startedFrom<K extends string>(contextIdentifier: string | null, subject: K): (StartedBy & Record<K, string> & { entraTenantId?: string }) | undefined {
+  try {
+    const v = JSON.parse(contextIdentifier ?? '') as Record<string, unknown>;
+    if (typeof v.tenantId === 'string' && typeof v[subject] === 'string' && typeof v.sessionId === 'string' && typeof v.associateId === 'number') {
+      return v as StartedBy & Record<K, string> & { entraTenantId?: string };
+    }
+  } catch {
+    // not a consent's start
+  }
+  return undefined;
+}

@@ -12,7 +12,7 @@ import { IdTokenRefused, type IdTokenVerifier } from '../providers/graph/id-toke
 import type { Keyring } from '../security/secrets.ts';
 import { SyncError } from '../sync/errors.ts';
 import { ConsentError, refusalInWords, type GraphConnection, type MicrosoftApp } from './admin-consent.ts';
-import { createConsentClaim, takeConsentClaim, type StartedBy } from './consent-claims.ts';
+import { createConsentClaim, takeConsentClaim, startedFrom, type StartedBy } from './consent-claims.ts';
 import { GRAPH_REFRESH_TOKEN } from './connector.ts';
 
 export const USER_CONSENT_CALLBACK = '/microsoft/connect/callback';
@@ -42,9 +42,6 @@ async function delegatedLink(db: Knex, tenantId: string, linkId: string) {
   return link as { mailbox: string; profile_id: string; associate_id: number; connection: GraphConnection };
 }
 
-interface ConnectStart extends StartedBy {
-  linkId: string;
-}
 
 /** The Microsoft sign-in URL for this link's user (open it in a popup: Microsoft's pages cannot be framed). */
 export async function beginUserConsent(deps: UserConsentDeps, by: StartedBy, linkId: string): Promise<string> {
@@ -52,7 +49,7 @@ export async function beginUserConsent(deps: UserConsentDeps, by: StartedBy, lin
   const state = randomBytes(24).toString('base64url');
   const nonce = randomBytes(24).toString('base64url');
   const codeVerifier = randomBytes(32).toString('base64url');
-  const start: ConnectStart = { ...by, linkId };
+  const start = { ...by, linkId };
   await savePendingLogin(deps.db, deps.keyring, { state, purpose: 'graph_connect', contextIdentifier: JSON.stringify(start), nonce, codeVerifier });
   return authorizationUrl(registration(deps.app), deps.signIn, {
     redirectUri: `${deps.publicUrl}${USER_CONSENT_CALLBACK}`,
@@ -63,15 +60,6 @@ export async function beginUserConsent(deps: UserConsentDeps, by: StartedBy, lin
   });
 }
 
-function startOf(contextIdentifier: string | null): ConnectStart | undefined {
-  try {
-    const v = JSON.parse(contextIdentifier ?? '') as Partial<ConnectStart>;
-    if (typeof v.tenantId === 'string' && typeof v.linkId === 'string' && typeof v.sessionId === 'string' && typeof v.associateId === 'number') return v as ConnectStart;
-  } catch {
-    // not ours
-  }
-  return undefined;
-}
 
 /** Microsoft's redirect after the user's sign-in: verifies who signed in and returns the one-time code the panel claims. */
 export async function completeUserConsent(
@@ -79,7 +67,7 @@ export async function completeUserConsent(
   input: { state?: string; code?: string; error?: string },
 ): Promise<{ code: string; account: string }> {
   const pending = input.state ? await takePendingLogin(deps.db, deps.keyring, input.state, 'graph_connect') : undefined;
-  const start = startOf(pending?.contextIdentifier ?? null);
+  const start = startedFrom(pending?.contextIdentifier ?? null, 'linkId');
   if (!pending || !start) throw new ConsentError('unknown_state', 'This sign-in has expired or was already used. Start it again from your panel.');
   if (input.error) throw new ConsentError(input.error.slice(0, 64), refusalInWords(input.error));
   if (!input.code) throw new ConsentError('no_code', 'Microsoft sent no authorization code.');
