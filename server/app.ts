@@ -31,7 +31,6 @@ import { appTasks, microsoftTasks } from './jobs/app-tasks.ts';
 import { GRAPH_SUBSCRIPTIONS_CRONTAB } from './jobs/graph-subscribe.ts';
 import { graphNotificationsRouter } from './http/graph-notifications.ts';
 import { microsoftConsentRouter } from './http/microsoft-consent.ts';
-import { popupResultScript } from './http/popup-result.ts';
 import { microsoftConsent } from './microsoft/consent-deps.ts';
 import type { MicrosoftApp } from './microsoft/admin-consent.ts';
 import { createMicrosoft } from './microsoft/connector.ts';
@@ -150,7 +149,6 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       }),
     );
     routers.push(panelsRouter(resolve(ROOT, 'dist/client')));
-    routers.push(popupResultScript());
     routers.push(superOfficeWebhookRouter({ db, keyring, queue }));
     if (installDeps) routers.push(superOfficeInstallRouter(installDeps));
     if (superoffice) {

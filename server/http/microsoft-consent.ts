@@ -8,13 +8,14 @@
 import { Router, type Request, type Response } from 'express';
 import { ADMIN_CONSENT_CALLBACK, ADMIN_PROOF_CALLBACK, afterAdminConsent, completeAdminProof, ConsentError, type ConsentDeps } from '../microsoft/admin-consent.ts';
 import { completeUserConsent, USER_CONSENT_CALLBACK, type UserConsentDeps } from '../microsoft/user-consent.ts';
-import { keepOpener, sendPopupResult } from './popup-result.ts';
+import { keepOpener, popupResultScript, sendPopupResult } from './popup-result.ts';
 
 const q = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
 export function microsoftConsentRouter(deps: ConsentDeps, user: UserConsentDeps): Router {
   const r = Router();
   r.use('/microsoft', keepOpener);
+  r.use(popupResultScript());
 
   const refused = (req: Request, res: Response, err: unknown, what: string, title: string): void => {
     if (!(err instanceof ConsentError)) throw err;

@@ -29,7 +29,7 @@ import { InvalidSuperOfficeToken } from '../superoffice/errors.ts';
 import type { SuperOfficeKeys } from '../superoffice/jwks.ts';
 import { authorizeRequest, exchangeCode, OidcError, type OidcSettings } from '../superoffice/oidc.ts';
 import { HttpError } from './errors.ts';
-import { htmlPage } from './html-page.ts';
+import { keepOpener, popupResultScript, sendPopupResult } from './popup-result.ts';
 import { providerErrorText } from './provider-error-text.ts';
 import { adminRefusal, confirmAdministrator, type AdminDeps, type AdminState } from './panel-admin.ts';
 import { clearSessionCookie, sessionTokensOf, setSessionCookie } from './session-cookie.ts';
@@ -37,7 +37,6 @@ import { clearSessionCookie, sessionTokensOf, setSessionCookie } from './session
 const PANEL_AUTH_START = '/panel-auth/start';
 const PANEL_AUTH_CALLBACK = '/panel-auth/callback';
 const PANEL_AUTH_CLAIM = '/panel-auth/claim';
-const RESULT_SCRIPT = '/panel-auth/result.js';
 
 const CTX_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const ASSOC_RE = /^[1-9][0-9]{0,9}$/;
@@ -81,50 +80,18 @@ class SignInRefused extends Error {
   }
 }
 
-/**
- * The popup's answer: words for the person, and a same-origin script that tells the panel and
- * closes. `code`: after a sign-in, the one-time hand-off code the panel claims the session with.
- */
+/** The popup's answer (popup-result.ts); `code`: after a sign-in, the one-time hand-off code the panel claims the session with. */
 function resultPage(res: Response, publicUrl: string, status: number, title: string, message: string, code?: string): void {
-  res
-    .status(status)
-    .set('cache-control', 'no-store')
-    .type('html')
-    .send(
-      htmlPage(title, [message, 'You can close this window.'], {
-        src: RESULT_SCRIPT,
-        data: { type: code ? 'signed-in' : 'sign-in-failed', message, 'target-origin': publicOrigin(publicUrl), ...(code ? { code } : {}) },
-      }),
-    );
+  sendPopupResult(res, publicUrl, { status, title, message, type: code ? 'signed-in' : 'sign-in-failed', ...(code ? { code } : {}) });
 }
-
-const RESULT_JS = `(function () {
-  var d = document.currentScript.dataset;
-  if (!window.opener) return;
-  var msg = { source: 'calendar-sync', type: d.type };
-  if (d.message) msg.message = d.message;
-  if (d.code) msg.code = d.code;
-  try { window.opener.postMessage(msg, d.targetOrigin); } catch (e) { return; }
-  setTimeout(function () { window.close(); }, 200);
-})();
-`;
 
 export function panelAuthRouter(deps: PanelAuthDeps): Router {
   const oidc: OidcSettings = { ...deps.oidc, redirectUri: `${deps.publicUrl.replace(/\/$/, '')}${PANEL_AUTH_CALLBACK}` };
   const tenantRow = (ctx: string) => deps.db('tenants').where({ context_identifier: ctx }).first('id', 'name', 'installation_state');
   const r = Router();
-  // Every answer here lands in the popup, which must keep its window.opener to tell the panel. The
-  // app's usual COOP (same-origin-allow-popups) on the start's redirect or on the result page, both
-  // reached from a document without it, would move the popup to a new browsing context group and
-  // sever the opener (chromium applies COOP to redirects too).
-  r.use('/panel-auth', (_req, res, next) => {
-    res.set('cross-origin-opener-policy', 'unsafe-none');
-    next();
-  });
-
-  r.get(RESULT_SCRIPT, (_req, res) => {
-    res.set('cache-control', 'no-cache').type('text/javascript').send(RESULT_JS);
-  });
+  // Every answer here lands in the popup, which must keep its window.opener to tell the panel.
+  r.use('/panel-auth', keepOpener);
+  r.use(popupResultScript());
 
   r.get(PANEL_AUTH_START, async (req, res) => {
     const ctx = q(req.query.ctx);

@@ -196,9 +196,9 @@ test('a full sign-in hands the panel a one-time code, whose claim sets the parti
   // The page: no inline script (the CSP forbids it), a same-origin script told what to post and where.
   assert.match(r.res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   assert.equal(r.res.headers.get('cross-origin-opener-policy'), 'unsafe-none');
-  assert.match(r.text, /<script src="\/panel-auth\/result\.js" data-type="signed-in" data-message="[^"]+" data-target-origin="https:\/\/app\.example" data-code="[A-Za-z0-9_-]{43}"><\/script>/);
+  assert.match(r.text, /<script src="\/popup-result\.js" data-type="signed-in" data-message="[^"]+" data-target-origin="https:\/\/app\.example" data-code="[A-Za-z0-9_-]{43}"><\/script>/);
   assert.doesNotMatch(r.text.replace(/<script src="[^"]+"[^>]*><\/script>/, ''), /<script/);
-  const js = await fetch(`${app}/panel-auth/result.js`);
+  const js = await fetch(`${app}/popup-result.js`);
   assert.match(js.headers.get('content-type') ?? '', /javascript/);
   const source = await js.text();
   assert.match(source, /source: 'calendar-sync'/);
