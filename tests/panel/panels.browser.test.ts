@@ -228,6 +228,12 @@ test('the administrator signs in, sets up Microsoft 365, links users from the ma
     await panel.getByRole('tab', { name: 'Preferences' }).click();
     await panel.getByLabel('Sync private items').waitFor();
     assert.equal(await panel.getByLabel('Sync private items').isChecked(), false);
+    // Users may be allowed to see the tab of others' public appointments: off until the administrator says so.
+    const others = panel.getByLabel("Users see the Calendar Sync tab of other users' public appointments");
+    assert.equal(await others.isChecked(), false);
+    await others.check();
+    await panel.locator('.passport-visibility .action-status-success', { hasText: 'Saved.' }).waitFor();
+    assert.equal((await sandbox.db('tenants').where({ id: sandbox.tenantId }).first('passport_shows_others'))?.passport_shows_others, true);
 
     // The audit log fits the panel (about 900 pixels) as the status grid does: nothing scrolls
     // sideways. On a phone-narrow page its rows become cards; nothing scrolls sideways there either.

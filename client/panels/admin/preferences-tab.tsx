@@ -1,6 +1,7 @@
 // Preferences of one profile. Per-user overrides are edited from the Status tab's rows.
 import type { AdminTab } from '../admin-panel.tsx';
 import type { ProfileSummary } from '../panel-api-types.ts';
+import { PassportVisibility } from './passport-visibility.tsx';
 import { ProfilePicker } from './profile-picker.tsx';
 import { ProfilePreferences } from './profile-preferences.tsx';
 
@@ -25,6 +26,8 @@ export function PreferencesTab({ profiles, profile, onProfile, open }: Preferenc
         .
       </p>
       <ProfilePreferences key={profile.id} profileId={profile.id} />
+      <h3>The Calendar Sync tab of appointments</h3>
+      <PassportVisibility />
     </section>
   );
 }
