@@ -165,7 +165,7 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
       });
       routers.push(panelApiMount(panelAuth, panelApi));
       routers.push(
-        superOfficeStateChangeRouter({ db, keys: superoffice.keys, states: superoffice.states, clientId: superoffice.settings.clientId }),
+        superOfficeStateChangeRouter({ db, keys: superoffice.keys, states: superoffice.states, clientId: superoffice.settings.clientId, environmentIssuer: superoffice.settings.identityBaseUrl.replace(/\/+$/, '') }),
       );
     }
     if (microsoft && msApp) {

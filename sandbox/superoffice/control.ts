@@ -35,13 +35,13 @@ export interface StateChangeDelivery {
  * iss "SuperOffice AS", aud "spn:<client id>", a 5-minute life. All of that is unverified; the
  * page's C# sample validates with ValidIssuer "https://sod.superoffice.com" and sets no audience.
  */
-export function stateChangeToken(store: SuperOfficeStore, tenant: Tenant, clientId: string): string {
+export function stateChangeToken(store: SuperOfficeStore, tenant: Tenant, clientId: string, issuer: 'superoffice-as' | 'environment' = 'superoffice-as'): string {
   return signJwt(store, {
     sub: tenant.contextIdentifier,
     [`${CLAIM}ctx`]: tenant.contextIdentifier,
     ...timeClaims(store, 300),
-    iss: SUPEROFFICE_AS,
-    aud: `spn:${clientId}`,
+    // `environment`: what SuperOffice's own sample validates (issuer the environment's root, no audience).
+    ...(issuer === 'environment' ? { iss: store.baseUrl } : { iss: SUPEROFFICE_AS, aud: `spn:${clientId}` }),
   });
 }
 

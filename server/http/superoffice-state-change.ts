@@ -1,7 +1,10 @@
 // POST /superoffice/state-change: SuperOffice tells us a tenant was suspended, resumed, moved,
 // upgraded, restored or deleted (specs/superoffice.md 1.5). The Token JWT proves the sender; we
-// verify it (JWKS, issuer "SuperOffice AS", audience spn:<our client id>, and the tenant it names)
-// before believing a word. Suspend pauses the tenant's work, Resume resumes it, Move re-resolves its
+// verify it (JWKS signature, expiry, the tenant it names, and one of two issuers) before believing a
+// word. Which issuer is undocumented: our notes say "SuperOffice AS" with audience spn:<client id>,
+// as SuperOffice's other server tokens; the vendor's own sample (get-notifications.md) validates the
+// environment's root (https://sod.superoffice.com) and no audience. Both are accepted: the root also
+// issues users' id_tokens, but a token never changes anything here on its own (see below). Suspend pauses the tenant's work, Resume resumes it, Move re-resolves its
 // API host, Delete marks it uninstalled (its data is kept). Every accepted push is recorded once.
 //
 // SuperOffice documents no claim that ties the token to the rest of the body: it says only "a JWT to
@@ -18,6 +21,7 @@
 //     forgery sent first cannot burn the genuine push.
 import { createHash } from 'node:crypto';
 import { Router } from 'express';
+import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import type { Db } from '../db/knex.ts';
 import { recordInboundEvent } from '../db/inbound-events.ts';
@@ -70,6 +74,14 @@ export interface StateChangeDeps {
   keys: SuperOfficeKeys;
   states: TenantStates;
   clientId: string;
+  /** The environment's root (https://sod.superoffice.com), the issuer SuperOffice's sample checks. */
+  environmentIssuer: string;
+}
+
+/** The issuer a token claims, unverified: only to pick which check it must pass. */
+function jwtIssuer(token: string): string | undefined {
+  const claims = jwt.decode(token);
+  return claims && typeof claims === 'object' && typeof claims.iss === 'string' ? claims.iss.replace(/\/+$/, '') : undefined;
 }
 
 export function superOfficeStateChangeRouter(deps: StateChangeDeps): Router {
@@ -80,7 +92,12 @@ export function superOfficeStateChangeRouter(deps: StateChangeDeps): Router {
     const n = parsed.data;
     let claims: Awaited<ReturnType<SuperOfficeKeys['verify']>>;
     try {
-      claims = await deps.keys.verify(n.Token, { issuer: 'SuperOffice AS', audience: `spn:${deps.clientId}` });
+      claims = await deps.keys
+        .verify(n.Token, { issuer: 'SuperOffice AS', audience: `spn:${deps.clientId}` })
+        .catch(async (first: unknown) => {
+          if (!(first instanceof InvalidSuperOfficeToken) || jwtIssuer(n.Token) !== deps.environmentIssuer) throw first;
+          return deps.keys.verify(n.Token, { issuer: deps.environmentIssuer });
+        });
       const ctx = claims[CLAIM('ctx')] ?? claims.sub;
       if (typeof ctx !== 'string' || ctx.toLowerCase() !== n.ContextIdentifier.toLowerCase()) {
         throw new InvalidSuperOfficeToken('the token is for another tenant');

@@ -46,7 +46,7 @@ before(async () => {
     log: createLogger('info', logSink),
     readiness: () => [],
     routers: [
-      superOfficeStateChangeRouter({ db: t.db, keys: new SuperOfficeKeys(`${so.sim.url}/login/.well-known/jwks`, so.fetch), states, clientId: so.seed.app.clientId }),
+      superOfficeStateChangeRouter({ db: t.db, keys: new SuperOfficeKeys(`${so.sim.url}/login/.well-known/jwks`, so.fetch), states, clientId: so.seed.app.clientId, environmentIssuer: so.sim.url.replace(/\/+$/, '') }),
     ],
   }) as unknown as Parameters<typeof createServer>[1];
   await t.db('tenants').insert({ context_identifier: 'Cust12345', installation_state: 'active', tenant_state: 'Running' });
@@ -216,4 +216,29 @@ test('the honest Delete push marks the tenant uninstalled', async () => {
   const row = await t.db('tenants').where({ context_identifier: 'Cust12345' }).first();
   assert.equal(row.installation_state, 'uninstalled');
   assert.equal(row.tenant_state, 'Deleted');
+});
+
+test('a token issued as SuperOffice\'s own sample expects (the environment as issuer, no audience) is accepted, and still changes only what the state service confirms', async () => {
+  // Installed and running again after the Delete test.
+  so.tenant.state = 'Running';
+  await t.db('tenants').where({ context_identifier: 'Cust12345' }).update({ installation_state: 'active', tenant_state: 'Running' });
+  nextSecond();
+  const Token = stateChangeToken(so.store, so.tenant, so.seed.app.clientId, 'environment');
+  // SuperOffice says the tenant runs: a Suspend with this token is not believed, and spends nothing.
+  const refused = await post({ ChangeType: CHANGE_TYPES.Suspend, ContextIdentifier: 'Cust12345', Token });
+  assert.equal(refused.status, 409);
+  assert.equal(((await refused.json()) as { error: string }).error, 'state_not_confirmed');
+  so.tenant.state = 'Suspended';
+  try {
+    const res = await post({ ChangeType: CHANGE_TYPES.Suspend, ContextIdentifier: 'Cust12345', Token });
+    assert.equal(res.status, 200, await res.text());
+    assert.equal((await tenant()).tenant_state, 'Suspended');
+  } finally {
+    so.tenant.state = 'Running';
+  }
+  const [r] = await pushStateChange(so.store, so.tenant, { changeType: CHANGE_TYPES.Resume });
+  assert.equal(r!.status, 200, r!.error ?? '');
+  // Another issuer altogether is refused before anything is read.
+  const foreign = signJwt(so.store, { sub: 'Cust12345', [`${CLAIM}ctx`]: 'Cust12345', iss: 'https://elsewhere.example', ...timeClaims(so.store, 300) });
+  assert.equal((await post({ ChangeType: CHANGE_TYPES.Upgrade, ContextIdentifier: 'Cust12345', Token: foreign })).status, 401);
 });
