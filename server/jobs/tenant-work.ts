@@ -28,13 +28,22 @@ export interface TenantForWork {
 export async function loadTenantForWork(db: Db, keyring: Keyring, tenantId: string, ctx: Pick<TaskContext, 'log'>, task: string): Promise<TenantForWork | undefined> {
   const row = await db('tenants')
     .where({ id: tenantId })
-    .first('id', 'context_identifier', 'installation_state', 'tenant_state', 'serial', 'installed_at', 'created_at', 'time_zone');
+    .first('id', 'context_identifier', 'installation_state', 'tenant_state', 'serial', 'installed_at', 'created_at', 'time_zone', 'updated_at');
   if (!row || NOT_INSTALLED.includes(row.installation_state as string)) {
     ctx.log.info({ tenantId }, `${task}: tenant not installed; nothing to do`);
     return undefined;
   }
-  // SuperOffice told us (state push) the tenant is suspended: its work waits for the Resume push.
-  if (row.tenant_state === 'Suspended') throw new RetryLaterError(SUSPENDED_RECHECK_MS, `tenant ${row.context_identifier} is suspended`);
+  // SuperOffice told us (state push) the tenant is suspended: its work waits for the Resume push. A
+  // Resume push can be lost, so once the flag is older than the recheck interval it is dropped and
+  // the work's own look at /api/state (before every call) decides: a tenant still suspended is
+  // deferred from there.
+  if (row.tenant_state === 'Suspended') {
+    if (Date.now() - new Date(row.updated_at as Date).getTime() < SUSPENDED_RECHECK_MS) {
+      throw new RetryLaterError(SUSPENDED_RECHECK_MS, `tenant ${row.context_identifier} is suspended`);
+    }
+    await db('tenants').where({ id: tenantId, tenant_state: 'Suspended' }).update({ tenant_state: 'Unknown', updated_at: db.fn.now() });
+    ctx.log.info({ tenant: row.context_identifier }, `${task}: suspended for longer than the recheck interval; asking SuperOffice again`);
+  }
   const systemToken = await loadCredential(db, keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: SYSTEM_TOKEN_KIND });
   if (!systemToken) {
     await setStatus(db, tenantId, 'No system user is stored for this installation: an administrator must install the app again.');

@@ -126,3 +126,9 @@ test('a tenant SuperOffice reported suspended has its work deferred, not failed'
   }
   await provision();
 });
+
+test('a suspension whose Resume push was lost ends at the recheck: SuperOffice is asked again and the work runs', async () => {
+  await t.db('tenants').where({ id: tenantId }).update({ tenant_state: 'Suspended', updated_at: new Date(Date.now() - 16 * 60_000) });
+  await provision();
+  assert.equal((await t.db('tenants').where({ id: tenantId }).first('tenant_state')).tenant_state, 'Unknown');
+});
