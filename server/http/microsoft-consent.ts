@@ -6,7 +6,8 @@
 // own session (panel-api/microsoft-claim.ts). Microsoft's error_description is logged, never shown:
 // those words come from the URL, which anyone can write.
 import { Router, type Request, type Response } from 'express';
-import { ADMIN_CONSENT_CALLBACK, ADMIN_PROOF_CALLBACK, afterAdminConsent, completeAdminProof, ConsentError, type ConsentDeps } from '../microsoft/admin-consent.ts';
+import { ADMIN_CONSENT_CALLBACK, ADMIN_PROOF_CALLBACK, afterAdminConsent, completeAdminProof, type ConsentDeps } from '../microsoft/admin-consent.ts';
+import { ConsentError } from '../microsoft/consent-error.ts';
 import { completeUserConsent, USER_CONSENT_CALLBACK, type UserConsentDeps } from '../microsoft/user-consent.ts';
 import { keepOpener, popupResultScript, sendPopupResult } from './popup-result.ts';
 

@@ -14,9 +14,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { savePendingLogin, takePendingLogin } from '../db/pending-logins.ts';
 import { adminConsentUrl, redeemSignIn, signInUrl, type SignInOptions } from '../providers/graph/auth.ts';
-import { CONSENT_ADMIN_ROLES, IdTokenRefused, type IdTokenVerifier } from '../providers/graph/id-token.ts';
+import { CONSENT_ADMIN_ROLES, type IdTokenVerifier } from '../providers/graph/id-token.ts';
 import type { Keyring } from '../security/secrets.ts';
-import { SyncError } from '../sync/errors.ts';
+import { ConsentError, refusalInWords } from './consent-error.ts';
+import { proveSignIn } from './sign-in-proof.ts';
 import { createConsentClaim, peekConsentClaim, takeConsentClaim, startedFrom, type StartedBy } from './consent-claims.ts';
 
 export interface MicrosoftApp {
@@ -40,15 +41,6 @@ export interface GraphConnection {
   directoryUsers?: number;
 }
 
-export class ConsentError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConsentError';
-  }
-}
 
 export const ADMIN_CONSENT_CALLBACK = '/microsoft/admin-consent/callback';
 export const ADMIN_PROOF_CALLBACK = '/microsoft/admin-consent/verify';
@@ -72,12 +64,6 @@ export interface ConsentDeps {
 const registration = (app: MicrosoftApp, entraTenantId: string) => ({ tenantId: entraTenantId, clientId: app.clientId, clientSecret: app.clientSecret });
 
 
-/** Microsoft's error codes in our own words; its description is logged by the caller, never shown. */
-export function refusalInWords(error: string): string {
-  if (error === 'access_denied' || error === 'consent_required') return 'Consent was not granted on Microsoft\'s page. Start again from the administrator panel and accept as a Global or Privileged Role Administrator.';
-  if (error === 'login_required' || error === 'interaction_required') return 'Microsoft needs you to sign in again. Start again from the administrator panel.';
-  return `Microsoft did not complete the consent (error code "${error.slice(0, 64)}"). Start again from the administrator panel.`;
-}
 
 /** The URL of Microsoft's admin-consent page for this profile (open it in a popup or a tab). */
 export async function beginAdminConsent(deps: Pick<ConsentDeps, 'db' | 'keyring' | 'app' | 'publicUrl'>, by: StartedBy, profileId: string): Promise<string> {
@@ -134,26 +120,18 @@ export async function completeAdminProof(
   if (!pending || !start?.entraTenantId) throw new ConsentError('unknown_state', 'This sign-in has expired or was already used. Start the consent again from the administrator panel.');
   if (input.error) throw new ConsentError(input.error.slice(0, 64), refusalInWords(input.error));
   if (!input.code) throw new ConsentError('no_code', 'Microsoft sent no authorization code.');
-  let idToken: string;
-  try {
-    idToken = await redeemSignIn(registration(deps.app, start.entraTenantId), deps.signIn, {
-      code: input.code,
-      redirectUri: `${deps.publicUrl}${ADMIN_PROOF_CALLBACK}`,
-      codeVerifier: pending.codeVerifier,
-      nonce: pending.nonce,
-      scopes: SIGN_IN_SCOPES,
-    });
-  } catch (err) {
-    if (err instanceof SyncError) throw new ConsentError('redeem_failed', `Microsoft refused the sign-in: ${err.message}`);
-    throw err;
-  }
-  let who;
-  try {
-    who = await deps.idTokens.verify(idToken, { tenantId: start.entraTenantId, nonce: pending.nonce });
-  } catch (err) {
-    if (err instanceof IdTokenRefused) throw new ConsentError('not_verified', err.message);
-    throw err;
-  }
+  const who = await proveSignIn(
+    deps.idTokens,
+    () =>
+      redeemSignIn(registration(deps.app, start.entraTenantId!), deps.signIn, {
+        code: input.code!,
+        redirectUri: `${deps.publicUrl}${ADMIN_PROOF_CALLBACK}`,
+        codeVerifier: pending.codeVerifier,
+        nonce: pending.nonce,
+        scopes: SIGN_IN_SCOPES,
+      }),
+    { tenantId: start.entraTenantId, nonce: pending.nonce },
+  );
   if (who.directoryRoles === null) {
     throw new ConsentError('roles_unknown', "Microsoft's sign-in did not say whether you are an administrator of the organisation, so the consent cannot be tied to it. The app registration must emit directory roles (groupMembershipClaims: DirectoryRole).");
   }
@@ -163,7 +141,7 @@ export async function completeAdminProof(
   const code = await createConsentClaim(deps.db, deps.keyring, {
     kind: 'graph_admin',
     subjectId: start.profileId,
-    startedBy: { tenantId: start.tenantId, sessionId: start.sessionId, associateId: start.associateId },
+    startedBy: start,
     entraTenantId: who.tenantId,
     account: who.username,
   });

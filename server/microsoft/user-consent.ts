@@ -8,10 +8,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { savePendingLogin, takePendingLogin } from '../db/pending-logins.ts';
 import { authorizationUrl, credentialRefreshTokens, redeemAuthorizationCode, type SignInOptions } from '../providers/graph/auth.ts';
-import { IdTokenRefused, type IdTokenVerifier } from '../providers/graph/id-token.ts';
+import type { IdTokenVerifier } from '../providers/graph/id-token.ts';
 import type { Keyring } from '../security/secrets.ts';
-import { SyncError } from '../sync/errors.ts';
-import { ConsentError, refusalInWords, type GraphConnection, type MicrosoftApp } from './admin-consent.ts';
+import type { GraphConnection, MicrosoftApp } from './admin-consent.ts';
+import { ConsentError, refusalInWords } from './consent-error.ts';
+import { proveSignIn } from './sign-in-proof.ts';
 import { createConsentClaim, takeConsentClaim, startedFrom, type StartedBy } from './consent-claims.ts';
 import { GRAPH_REFRESH_TOKEN } from './connector.ts';
 
@@ -72,25 +73,21 @@ export async function completeUserConsent(
   if (input.error) throw new ConsentError(input.error.slice(0, 64), refusalInWords(input.error));
   if (!input.code) throw new ConsentError('no_code', 'Microsoft sent no authorization code.');
   const link = await delegatedLink(deps.db, start.tenantId, start.linkId);
-  let redeemed;
-  try {
-    redeemed = await redeemAuthorizationCode(registration(deps.app), deps.signIn, {
-      code: input.code,
-      redirectUri: `${deps.publicUrl}${USER_CONSENT_CALLBACK}`,
-      codeVerifier: pending.codeVerifier,
-      nonce: pending.nonce,
-    });
-  } catch (err) {
-    if (err instanceof SyncError) throw new ConsentError('redeem_failed', `Microsoft refused the sign-in: ${err.message}`);
-    throw err;
-  }
-  let who;
-  try {
-    who = await deps.idTokens.verify(redeemed.idToken, { ...(link.connection.entraTenantId ? { tenantId: link.connection.entraTenantId } : {}), nonce: pending.nonce });
-  } catch (err) {
-    if (err instanceof IdTokenRefused) throw new ConsentError('not_verified', err.message);
-    throw err;
-  }
+  let refreshToken = '';
+  const who = await proveSignIn(
+    deps.idTokens,
+    async () => {
+      const redeemed = await redeemAuthorizationCode(registration(deps.app), deps.signIn, {
+        code: input.code!,
+        redirectUri: `${deps.publicUrl}${USER_CONSENT_CALLBACK}`,
+        codeVerifier: pending.codeVerifier,
+        nonce: pending.nonce,
+      });
+      refreshToken = redeemed.refreshToken;
+      return redeemed.idToken;
+    },
+    { ...(link.connection.entraTenantId ? { tenantId: link.connection.entraTenantId } : {}), nonce: pending.nonce },
+  );
   const mailbox = link.mailbox.toLowerCase();
   if (who.username !== mailbox && who.email !== mailbox) {
     throw new ConsentError('wrong_account', `You signed in as ${who.username || 'another account'}, but this link is for ${link.mailbox}. Sign in with that account.`);
@@ -98,10 +95,10 @@ export async function completeUserConsent(
   const code = await createConsentClaim(deps.db, deps.keyring, {
     kind: 'graph_user',
     subjectId: start.linkId,
-    startedBy: { tenantId: start.tenantId, sessionId: start.sessionId, associateId: start.associateId },
+    startedBy: start,
     entraTenantId: who.tenantId,
     account: who.username,
-    refreshToken: redeemed.refreshToken,
+    refreshToken,
   });
   return { code, account: who.username };
 }

@@ -2,7 +2,8 @@
 // Microsoft's admin consent, and test the connection by reading the directory.
 import { Router } from 'express';
 import { z } from 'zod';
-import { beginAdminConsent, ConsentError, type GraphConnection } from '../microsoft/admin-consent.ts';
+import { beginAdminConsent, type GraphConnection } from '../microsoft/admin-consent.ts';
+import { ConsentError } from '../microsoft/consent-error.ts';
 import { CalendarUnavailable } from '../jobs/sync-link.ts';
 import { GRAPH_REFRESH_TOKEN } from '../microsoft/connector.ts';
 import { SyncError } from '../sync/errors.ts';

@@ -4,7 +4,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { beginUserConsent } from '../microsoft/user-consent.ts';
-import { ConsentError } from '../microsoft/admin-consent.ts';
+import { ConsentError } from '../microsoft/consent-error.ts';
 import type { Direction } from '../sync/plan-types.ts';
 import { DEFAULT_SETTINGS, resolveSettings, userOverridesSchema, type EffectiveSettings } from '../sync/settings.ts';
 import { requireMicrosoft, startedBy, type PanelContext } from './context.ts';

@@ -4,7 +4,8 @@
 // another SuperOffice installation already uses needs `confirm: true` after the first answer asked.
 import { Router } from 'express';
 import { z } from 'zod';
-import { claimAdminConsent, ConsentError } from '../microsoft/admin-consent.ts';
+import { claimAdminConsent } from '../microsoft/admin-consent.ts';
+import { ConsentError } from '../microsoft/consent-error.ts';
 import { CLAIM_CODE } from '../microsoft/consent-claims.ts';
 import { claimUserConsent } from '../microsoft/user-consent.ts';
 import { requireMicrosoft, startedBy, type PanelContext } from './context.ts';

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startGraphHarness, type GraphHarness, ADA, BJORN } from '../providers/graph/harness.ts';
 import {
-  afterAdminConsent, ALREADY_CONNECTED_ELSEWHERE, beginAdminConsent, claimAdminConsent, completeAdminProof, ConsentError, type ConsentDeps, type MicrosoftApp,
+  afterAdminConsent, ALREADY_CONNECTED_ELSEWHERE, beginAdminConsent, claimAdminConsent, completeAdminProof, type ConsentDeps, type MicrosoftApp,
 } from '../../server/microsoft/admin-consent.ts';
+import { ConsentError } from '../../server/microsoft/consent-error.ts';
 import type { StartedBy } from '../../server/microsoft/consent-claims.ts';
 import { createMicrosoft, GRAPH_REFRESH_TOKEN, type Microsoft } from '../../server/microsoft/connector.ts';
 import { beginUserConsent, claimUserConsent, completeUserConsent, type UserConsentDeps } from '../../server/microsoft/user-consent.ts';
