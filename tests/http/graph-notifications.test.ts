@@ -2,27 +2,21 @@
 // stranger can send must end as a 400 or a skipped entry, never a 500 logged at error level.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { createHttpApp } from '../../server/http/app.ts';
 import { graphNotificationsRouter } from '../../server/http/graph-notifications.ts';
 import { saveCredential } from '../../server/db/credentials.ts';
-import { createQueue, type Queue } from '../../server/jobs/queue.ts';
 import { GRAPH_CLIENT_STATE } from '../../server/microsoft/connector.ts';
-import { createLogger } from '../../server/log.ts';
 import { createKeyring } from '../../server/security/secrets.ts';
 import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
+import { serveReceiver, type Receiver } from '../helpers/receiver.ts';
 
 const CLIENT_STATE = 'client-state-7d1e0c';
 const SUBSCRIPTION = 'sub-0001';
 const keyring = createKeyring(`k1:${Buffer.alloc(32, 5).toString('base64')}`);
-const logLines: string[] = [];
 let t: MigratedDatabase;
-let queue: Queue;
-let server: Server;
+let receiver: Receiver;
 let url: string;
+let logLines: string[];
 let tenantId: string;
 
 before(async () => {
@@ -34,23 +28,12 @@ before(async () => {
     .returning('id');
   await t.db('graph_subscriptions').insert({ tenant_id: tenantId, link_id: linkId, subscription_id: SUBSCRIPTION, resource: 'users/ada/events', expires_at: new Date(Date.now() + 86_400_000) });
   await saveCredential(t.db, keyring, { tenantId, ownerType: 'link', ownerId: linkId, kind: GRAPH_CLIENT_STATE, secret: CLIENT_STATE });
-  queue = createQueue({ databaseUrl: t.url, db: t.db, log: createLogger('silent'), concurrency: 1, runWorker: false });
-  await queue.start();
-  const log = createLogger('info', new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }));
-  const app = createHttpApp({
-    config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
-    log,
-    readiness: () => [],
-    routers: [graphNotificationsRouter({ db: t.db, keyring, queue })],
-  });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/graph`;
+  receiver = await serveReceiver(t, '/webhooks/graph', (queue) => graphNotificationsRouter({ db: t.db, keyring, queue }));
+  ({ url, logLines } = receiver);
 });
 
 after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  await queue.stop(1000);
+  await receiver.close();
   await t.close();
 });
 

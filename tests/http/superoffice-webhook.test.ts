@@ -2,26 +2,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { Writable } from 'node:stream';
-import { createHttpApp } from '../../server/http/app.ts';
 import { superOfficeWebhookRouter } from '../../server/http/superoffice-webhook.ts';
 import { WEBHOOK_SECRET_KIND } from '../../server/superoffice/credential-kinds.ts';
 import { saveCredential } from '../../server/db/credentials.ts';
-import { createQueue, type Queue } from '../../server/jobs/queue.ts';
-import { createLogger } from '../../server/log.ts';
 import { createKeyring } from '../../server/security/secrets.ts';
 import { signWebhookBody } from '../../server/superoffice/webhook-signature.ts';
 import { migratedDatabase, type MigratedDatabase } from '../helpers/db.ts';
+import { serveReceiver, type Receiver } from '../helpers/receiver.ts';
 
 const SECRET = 'whsec-0f9e8d7c6b5a';
 const keyring = createKeyring(`k1:${Buffer.alloc(32, 9).toString('base64')}`);
-const logLines: string[] = [];
 let t: MigratedDatabase;
-let queue: Queue;
-let server: Server;
+let receiver: Receiver;
 let url: string;
+let logLines: string[];
 let tenantId: string;
 let linkId: string;
 
@@ -34,23 +28,12 @@ before(async () => {
     .insert({ tenant_id: tenantId, profile_id: profileId, associate_id: 5, mailbox: 'ada@demo.example', state: 'active' })
     .returning('id');
   await saveCredential(t.db, keyring, { tenantId, ownerType: 'tenant', ownerId: tenantId, kind: WEBHOOK_SECRET_KIND, secret: SECRET });
-  queue = createQueue({ databaseUrl: t.url, db: t.db, log: createLogger('silent'), concurrency: 1, runWorker: false });
-  await queue.start();
-  const log = createLogger('info', new Writable({ write: (c, _e, cb) => (logLines.push(String(c)), cb()) }));
-  const app = createHttpApp({
-    config: { frameAncestors: ["'self'"], BODY_LIMIT: '1mb', mode: 'production' },
-    log,
-    readiness: () => [],
-    routers: [superOfficeWebhookRouter({ db: t.db, keyring, queue })],
-  });
-  server = app.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/superoffice`;
+  receiver = await serveReceiver(t, '/webhooks/superoffice', (queue) => superOfficeWebhookRouter({ db: t.db, keyring, queue }));
+  ({ url, logLines } = receiver);
 });
 
 after(async () => {
-  await new Promise<void>((r) => server.close(() => r()));
-  await queue.stop(1000);
+  await receiver.close();
   await t.close();
 });
 
