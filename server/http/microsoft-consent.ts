@@ -33,36 +33,25 @@ export function microsoftConsentRouter(deps: ConsentDeps, user: UserConsentDeps)
     }
   });
 
-  r.get(ADMIN_PROOF_CALLBACK, async (req, res) => {
-    try {
-      const done = await completeAdminProof(deps, { state: q(req.query.state), code: q(req.query.code), error: q(req.query.error) });
-      req.log.info({ account: done.account }, 'Microsoft 365 administrator verified; waiting for the panel to claim the consent');
-      sendPopupResult(res, deps.publicUrl, {
-        status: 200,
-        title: 'Microsoft 365 consent verified',
-        message: `Signed in as ${done.account}. Calendar Sync finishes the connection in the administrator panel.`,
-        type: 'consent-verified',
-        code: done.code,
-      });
-    } catch (err) {
-      refused(req, res, err, 'Microsoft 365 admin consent', 'Microsoft 365 is not connected');
-    }
-  });
+  /** A sign-in's last page: verified, its one-time code handed to the opener panel to claim. */
+  const handOff = (what: string, title: string, failedTitle: string, finish: string, complete: (input: { state?: string; code?: string; error?: string }) => Promise<{ code: string; account: string }>) =>
+    async (req: Request, res: Response) => {
+      try {
+        const done = await complete({ state: q(req.query.state), code: q(req.query.code), error: q(req.query.error) });
+        req.log.info({ account: done.account }, `${what}: signed-in account verified; waiting for the panel to claim it`);
+        sendPopupResult(res, deps.publicUrl, { status: 200, title, message: `Signed in as ${done.account}. ${finish}`, type: 'consent-verified', code: done.code });
+      } catch (err) {
+        refused(req, res, err, what, failedTitle);
+      }
+    };
 
-  r.get(USER_CONSENT_CALLBACK, async (req, res) => {
-    try {
-      const done = await completeUserConsent(user, { state: q(req.query.state), code: q(req.query.code), error: q(req.query.error) });
-      req.log.info({ account: done.account }, 'Microsoft 365 user verified; waiting for the panel to claim the connection');
-      sendPopupResult(res, deps.publicUrl, {
-        status: 200,
-        title: 'Microsoft 365 sign-in verified',
-        message: `Signed in as ${done.account}. Calendar Sync finishes connecting your calendar in your panel.`,
-        type: 'consent-verified',
-        code: done.code,
-      });
-    } catch (err) {
-      refused(req, res, err, 'Microsoft 365 user consent', 'Your calendar is not connected');
-    }
-  });
+  r.get(
+    ADMIN_PROOF_CALLBACK,
+    handOff('Microsoft 365 admin consent', 'Microsoft 365 consent verified', 'Microsoft 365 is not connected', 'Calendar Sync finishes the connection in the administrator panel.', (input) => completeAdminProof(deps, input)),
+  );
+  r.get(
+    USER_CONSENT_CALLBACK,
+    handOff('Microsoft 365 user consent', 'Microsoft 365 sign-in verified', 'Your calendar is not connected', 'Calendar Sync finishes connecting your calendar in your panel.', (input) => completeUserConsent(user, input)),
+  );
   return r;
 }
