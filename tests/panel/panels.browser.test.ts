@@ -14,9 +14,9 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
-import { build } from 'vite';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, pageProblems } from '../helpers/browser.ts';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+import { pageProblems } from '../helpers/browser.ts';
+import { buildPanels, launchPanelBrowser, unexpected, type PanelBrowser } from '../helpers/panel-browser.ts';
 import { ADA, CTX, DANIEL, startSandboxWithoutMicrosoft, type DemoUser, type SandboxBase } from '../microsoft/harness.ts';
 
 const SHOTS = process.env.PANEL_SCREENSHOTS ?? join(tmpdir(), 'calsync-panel-screenshots');
@@ -25,59 +25,25 @@ const UPDATE_README_SHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const CARLA: DemoUser = { associateId: 7, mailbox: 'carla.mendes@exchange.demo-company.example' };
 
 let sandbox: SandboxBase;
-let browser: Browser;
+let people: PanelBrowser;
 /** The SuperOffice and Microsoft simulators' origins: their pages open in the sign-in and consent popups. */
 let soOrigin: string;
 let msOrigin: string;
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  // The sandbox process serves dist/client, so this file builds it there as `npm start` does (the
-  // only test that does; the others build into folders of their own).
-  await build({ configFile: fileURLToPath(new URL('../../vite.config.ts', import.meta.url)), logLevel: 'silent' });
+  // The sandbox process serves dist/client, so the panels are built there as `npm start` does.
+  await buildPanels();
   sandbox = await startSandboxWithoutMicrosoft();
   soOrigin = new URL(sandbox.soControl).origin;
   msOrigin = new URL(sandbox.msControl).origin;
-  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  people = await launchPanelBrowser(sandbox.url, soOrigin);
 });
 
 after(async () => {
-  await browser?.close();
+  await people?.close();
   await sandbox?.stop();
 });
-
-/** A person's own browser: the simulators' https pages chain to the sandbox's CA, which it does not know. */
-function personBrowser(viewport = { width: 1280, height: 900 }): Promise<BrowserContext> {
-  return browser.newContext({ ignoreHTTPSErrors: true, viewport });
-}
-
-async function openShell(context: BrowserContext, as?: DemoUser): Promise<{ page: Page; problems: string[] }> {
-  const page = await context.newPage();
-  const problems = pageProblems(page);
-  await page.goto(`${sandbox.url}/sandbox${as ? `?as=${as.associateId}` : ''}`);
-  await page.locator('body.ready').waitFor();
-  return { page, problems };
-}
-
-/**
- * "Sign in with SuperOffice" in `gate` (a panel, framed or not): the popup shows the simulator's
- * sign-in page, which offers the shell's user (`user`, as ctx:associateId) first, or, away from
- * the shell (`pick`), has the person pick them; approving closes it.
- */
-async function signIn(page: Page, gate: FrameLocator | Page, user: string, pick = false): Promise<void> {
-  const button = gate.locator('[data-gate] [data-action="sign-in"]');
-  await button.waitFor();
-  const [popup] = await Promise.all([page.waitForEvent('popup'), button.click()]);
-  await popup.waitForURL(`${soOrigin}/**`);
-  if (pick) await popup.locator(`input[name="user"][value="${user}"]`).check();
-  else assert.equal(await popup.locator('input[name="user"]:checked').getAttribute('value'), user, 'the sign-in page offers the shell\'s user');
-  await Promise.all([popup.waitForEvent('close'), popup.getByRole('button', { name: 'I approve' }).click()]);
-  await button.waitFor({ state: 'detached' });
-}
-
-/** Problems other than the expected 401 of each panel's first look at its session. */
-const unexpected = (problems: string[]) =>
-  problems.filter((p) => !(/^HTTP 401: .*\/api\/panel\/session$/.test(p) || /^console error: Failed to load resource: .* 401 /.test(p)));
 
 type Clip = { x: number; y: number; width: number; height: number };
 
@@ -114,13 +80,13 @@ async function statusRow(panel: FrameLocator, userName: string): Promise<{ state
 
 test('the administrator signs in, sets up Microsoft 365, links users from the match preview, changes a preference, and watches a user turn synced', async () => {
   // The panel's frame is then about 900 pixels wide: the README's picture.
-  const context = await personBrowser({ width: 1200, height: 1100 });
+  const context = await people.context({ width: 1200, height: 1100 });
   try {
-    const { page, problems } = await openShell(context);
+    const { page, problems } = await people.openShell(context);
     assert.equal(await page.locator('#user-switcher').inputValue(), String(ADA.associateId), 'the shell starts as the administrator');
     await page.locator('#nav-panels button', { hasText: 'Calendar Sync admin' }).click();
     const panel = page.frameLocator('#main-frame');
-    await signIn(page, panel, `${CTX}:${ADA.associateId}`);
+    await people.signIn(page, panel, `${CTX}:${ADA.associateId}`);
 
     // No profile yet: the guided setup opens by itself. Step 1, the calendar system.
     await panel.getByRole('heading', { name: 'Step 1 of 4: Calendar system' }).waitFor();
@@ -200,7 +166,7 @@ test('the administrator signs in, sets up Microsoft 365, links users from the ma
 
     // An appointment created in the shell's diary (another tab, as Ada) reaches Outlook, and the
     // status grid in the first tab counts it within seconds.
-    const { page: diaryTab, problems: diaryProblems } = await openShell(context, ADA);
+    const { page: diaryTab, problems: diaryProblems } = await people.openShell(context, ADA);
     const title = 'Panel tour: demo for Fjord Shipping';
     const day = localDate(diary[0]!.StartDate);
     await diaryTab.locator('#new-appointment').click();
@@ -266,15 +232,15 @@ test('the administrator signs in, sets up Microsoft 365, links users from the ma
 
 test('a user sees the passport of a synced appointment, and why another is not synced', async () => {
   // A narrow window, as SuperOffice's appointment dialog gives its web-panel tab little room.
-  const context = await personBrowser({ width: 480, height: 860 });
+  const context = await people.context({ width: 480, height: 860 });
   try {
-    const { page, problems } = await openShell(context, DANIEL);
+    const { page, problems } = await people.openShell(context, DANIEL);
     const appointment = (await sandbox.diary(DANIEL))[0]!;
     const event = await sandbox.eventually('Daniel\'s appointment in his Outlook', async () => (await sandbox.outlook(DANIEL)).find((e) => e.subject === appointment.Title));
     await page.locator('.appointment', { hasText: appointment.Title! }).click();
     await page.locator('#tab-webpanel').click();
     const passport = page.frameLocator('#appointment-frame');
-    await signIn(page, passport, `${CTX}:${DANIEL.associateId}`);
+    await people.signIn(page, passport, `${CTX}:${DANIEL.associateId}`);
 
     await passport.locator('.passport-state.synced').waitFor();
     assert.match((await passport.locator('.passport-state').textContent()) ?? '', /Synced · Daniel Okafor’s diary/);
@@ -313,9 +279,9 @@ test('a user sees the passport of a synced appointment, and why another is not s
 });
 
 test('a user creates an event in Outlook from the shell, and their panel and diary follow within seconds', async () => {
-  const context = await personBrowser();
+  const context = await people.context();
   try {
-    const { page, problems } = await openShell(context, DANIEL);
+    const { page, problems } = await people.openShell(context, DANIEL);
     // The diary's calendar chip opens Daniel's mailbox "in Outlook" (the Microsoft simulator's page), in a tab of its own.
     const chip = page.locator('#calendar-chip a');
     assert.equal(await chip.getAttribute('href'), `${msOrigin}/control/mailbox/${encodeURIComponent(DANIEL.mailbox)}`);
@@ -325,7 +291,7 @@ test('a user creates an event in Outlook from the shell, and their panel and dia
     // Daniel's own panel, in the shell's tab.
     await page.locator('#nav-panels button', { hasText: /^\s*Calendar Sync\s*$/ }).click();
     const panel = page.frameLocator('#main-frame');
-    await signIn(page, panel, `${CTX}:${DANIEL.associateId}`);
+    await people.signIn(page, panel, `${CTX}:${DANIEL.associateId}`);
     await panel.locator('.link-state', { hasText: 'Syncing with Microsoft 365.' }).waitFor();
     assert.equal((await panel.locator('.facts dd.break').textContent())?.trim(), DANIEL.mailbox);
 
@@ -354,13 +320,13 @@ test('a user creates an event in Outlook from the shell, and their panel and dia
 });
 
 test('a non-administrator meets "ask your administrator" on the admin panel and 403 from /api/panel/admin', async () => {
-  const context = await personBrowser();
+  const context = await people.context();
   try {
-    const { page, problems } = await openShell(context, CARLA);
+    const { page, problems } = await people.openShell(context, CARLA);
     // SuperOffice shows the admin panel to every user; the panel refuses after the sign-in.
     await page.locator('#nav-panels button', { hasText: 'Calendar Sync admin' }).click();
     const panel = page.frameLocator('#main-frame');
-    await signIn(page, panel, `${CTX}:${CARLA.associateId}`);
+    await people.signIn(page, panel, `${CTX}:${CARLA.associateId}`);
     await panel.getByRole('heading', { name: 'Ask your administrator' }).waitFor();
     assert.equal(
       (await panel.locator('[data-gate] [role="alert"]').textContent())?.trim(),
@@ -417,7 +383,7 @@ test('another tenant\'s administrator cannot reach the demo tenant\'s data', asy
   await sandbox.call('POST', soRoot, { contextIdentifier: OTHER, companyName: 'Other Company AS' });
   await sandbox.call('POST', `${soRoot}/${OTHER}/users`, { associateId: ADA.associateId, firstName: 'Olga', lastName: 'Berg', email: 'olga.berg@other-company.example', isAdministrator: true });
 
-  const context = await personBrowser();
+  const context = await people.context();
   try {
     const page = await context.newPage();
     const problems = pageProblems(page);
@@ -430,7 +396,7 @@ test('another tenant\'s administrator cannot reach the demo tenant\'s data', asy
 
     // Her admin panel (opened directly: the shell shows only the demo tenant) after her sign-in.
     await page.goto(`${sandbox.url}/panel/admin?ctx=${OTHER}&assoc=${ADA.associateId}&lang=en`);
-    await signIn(page, page, `${OTHER}:${ADA.associateId}`, true);
+    await people.signIn(page, page, `${OTHER}:${ADA.associateId}`, true);
     await page.getByRole('heading', { name: 'Step 1 of 4: Calendar system' }).waitFor();
     assert.match((await page.locator('.tenant-name').textContent()) ?? '', /Other Company AS/);
 
