@@ -206,7 +206,12 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
         }
       }
     }
-  })();
+  })().catch((err: unknown) => {
+    // A shutdown during start-up (say, SIGTERM while the sandbox still sets up its demo tenant)
+    // closes what start-up is talking to; that is the shutdown's doing, not a failed start.
+    if (abort.signal.aborted) return void log.info({ reason: err instanceof Error ? err.message : String(err) }, 'start-up cut short by shutdown');
+    throw err;
+  });
   ready.catch((err) => log.error({ err }, 'start-up failed'));
 
   let stopping: Promise<void> | undefined;

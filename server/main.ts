@@ -53,9 +53,10 @@ try {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   await app.ready;
-  if (config.mode === 'sandbox') {
+  // After a signal during start-up there is nothing to announce: the shutdown says the rest.
+  if (!firstSignalAt && config.mode === 'sandbox') {
     console.log(`Calendar Sync sandbox is ready: open ${app.url}/sandbox  (log: ${logFile})`);
-  } else {
+  } else if (!firstSignalAt) {
     log.info({ url: app.url }, 'ready');
   }
 } catch (err) {
