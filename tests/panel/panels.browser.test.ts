@@ -449,12 +449,44 @@ test('another tenant\'s administrator cannot reach the demo tenant\'s data', asy
     assert.equal(profileAfter?.name, 'Microsoft 365 (Demo Company)');
     assert.notEqual(linkAfter?.state, 'unlinked');
 
+    // The reported takeover, replayed against the running sandbox: Olga creates a Microsoft 365
+    // profile, starts its consent, takes `state` from the URL and calls our callback herself, naming
+    // the demo company's Entra tenant, without visiting Microsoft.
+    const entraTenantId = ((await sandbox.db('profiles').where({ id: demoProfile }).first('connection'))!.connection as { entraTenantId: string }).entraTenantId;
+    assert.ok(entraTenantId, 'the demo profile is connected to its organisation');
+    const started = await page.evaluate(async ({ ctx, assoc }) => {
+      const headers = { 'x-panel-context': ctx, 'x-panel-associate': String(assoc) };
+      const session = (await (await fetch('/api/panel/session', { headers })).json()) as { csrfToken: string };
+      const write = { ...headers, 'x-csrf-token': session.csrfToken, 'content-type': 'application/json' };
+      const created = (await (await fetch('/api/panel/admin/profiles', { method: 'POST', headers: write, body: JSON.stringify({ calendarSystem: 'graph', name: 'Borrowed' }) })).json()) as { id: string };
+      const consent = (await (await fetch(`/api/panel/admin/profiles/${created.id}/consent`, { method: 'POST', headers: write })).json()) as { url: string };
+      const claim = await fetch('/api/panel/microsoft/claim', { method: 'POST', headers: write, body: JSON.stringify({ code: 'A'.repeat(43) }) });
+      return { profileId: created.id, url: consent.url, claim: claim.status };
+    }, { ctx: OTHER, assoc: ADA.associateId });
+    const state = new URL(started.url).searchParams.get('state')!;
+    const forged = await fetch(`${sandbox.url}/microsoft/admin-consent/callback?${new URLSearchParams({ state, admin_consent: 'True', tenant: entraTenantId })}`, { redirect: 'manual' });
+    // Not "connected": only a sign-in at that organisation, which she cannot pass as one of its administrators.
+    assert.equal(forged.status, 302);
+    assert.ok(forged.headers.get('location')!.startsWith(`${msOrigin}/${entraTenantId}/oauth2/v2.0/authorize?`));
+    assert.equal(started.claim, 400, 'a guessed claim code gets nothing');
+    const borrowed = await sandbox.db('profiles').where({ id: started.profileId }).first('tenant_id', 'connection');
+    assert.equal((borrowed!.connection as { entraTenantId?: string }).entraTenantId, undefined);
+    const match: Response = await fetch(`${sandbox.url}/api/panel/admin/profiles/${started.profileId}/match`, {
+      headers: { 'x-panel-context': OTHER, 'x-panel-associate': String(ADA.associateId), cookie: `cs_session_${OTHER}=${cookie.value}` },
+    });
+    const matchText = await match.text();
+    // Her profile cannot read the demo company's directory: it is not connected to any organisation.
+    assert.equal(match.status, 502, matchText);
+    assert.match(matchText, /Microsoft 365 is not connected for this profile yet/);
+    assert.ok(!matchText.includes('demo-company.example'));
+
     // The demo tenant's admin panel URL in her browser asks for a sign-in; it shows nothing.
     await page.goto(`${sandbox.url}/panel/admin?ctx=${CTX}&assoc=${ADA.associateId}&lang=en`);
     await page.locator('[data-gate] [data-action="sign-in"]').waitFor();
     assert.equal(await page.locator('.tenant-name').count(), 0);
     await shot(page, 'other-tenant-signed-out.png');
-    assert.deepEqual(unexpected(problems).filter((p) => !/\b(401|404)\b/.test(p)), []);
+    // Expected: the refusals above (401, 404) and the guessed claim code's 400.
+    assert.deepEqual(unexpected(problems).filter((p) => !/\b(400|401|404)\b|\/api\/panel\/microsoft\/claim/.test(p)), []);
   } finally {
     await context.close();
   }
