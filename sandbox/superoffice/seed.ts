@@ -4,9 +4,10 @@
 // app "Calendar Sync for SuperOffice" registered as server-to-server with a generated client id,
 // secret and RSA key pair. The private key is the partner's half: the sandbox hands it to the app.
 //
-// With a dataDir, the app's credentials and the tenants' consents are kept in
+// With a dataDir, the app's credentials, the tenants' consents and the tenants' serials are kept in
 // <dataDir>/superoffice-sim.json (mode 0600): the app's database outlives a restart, and an
-// installation it holds should not turn into a revoked one just because the simulator restarted.
+// installation it holds should not turn into a revoked one, or meet tickets for another serial,
+// just because the simulator restarted (a real tenant keeps its serial for life).
 import { readPersisted, writePersisted } from '../persisted.ts';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
@@ -38,6 +39,8 @@ interface Persisted {
   clientSecret: string;
   privateKeyPem: string;
   consents: Array<{ ctx: string; systemToken: string; grantedBy: number }>;
+  /** Absent in files of earlier versions. */
+  tenants?: Array<{ ctx: string; serial: string }>;
 }
 
 const CUSTOMERS: Array<[company: string, domain: string, first: string, last: string]> = [
@@ -87,6 +90,7 @@ export function seedSuperOffice(store: SuperOfficeStore, opts: SeedOptions): Sup
     stateChangeUrl: opts.stateChangeUrl,
   });
 
+  if (saved?.tenants) store.rememberSerials(saved.tenants.filter((t) => typeof t.ctx === 'string' && typeof t.serial === 'string'));
   const demo = demoTenant();
   const tenant = store.createTenant({ contextIdentifier: DEMO_CTX, companyName: demo.companyName });
   tenant.companies.get(tenant.ownerContactId)!.emails.push('post@demo-company.example');
@@ -120,9 +124,11 @@ export function seedSuperOffice(store: SuperOfficeStore, opts: SeedOptions): Sup
         consents: [...store.consents.values()]
           .filter((c) => c.clientId === app.clientId)
           .map((c) => ({ ctx: c.ctx, systemToken: c.systemToken, grantedBy: c.grantedBy })),
+        tenants: store.tenants().map((t) => ({ ctx: t.contextIdentifier, serial: t.serial })),
       });
     save();
     store.onConsentsChanged(save);
+    store.onTenantsChanged(save);
   }
 
   return { app, tenant, privateKeyPem, privateKeyXml: rsaXml(privateKey) };

@@ -162,7 +162,11 @@ export interface SoSettings {
   clockOffsetMs: number;
   accessTokenLifetimeS: number;
   authorizationCodeTtlMs: number;
+  /** A system-user ticket's header `kid`: the JWKS key's, none (no document promises one), or one the JWKS lacks. */
+  ticketKid: TicketKid;
 }
+
+export type TicketKid = 'listed' | 'none' | 'unlisted';
 
 export interface SoStoreOptions {
   environment?: SoEnvironment;
@@ -188,6 +192,9 @@ export class SuperOfficeStore {
   private readonly consentListeners: Array<() => void> = [];
   /** Per tenant, who is signed in to SuperOffice's web client (the sandbox shell's "Signed in as"). */
   private readonly webClientUsers = new Map<string, number>();
+  /** Serials of tenants from an earlier run (seed.ts): a real tenant keeps its serial for life. */
+  private readonly knownSerials = new Map<string, string>();
+  private readonly tenantListeners: Array<() => void> = [];
 
   constructor(opts: SoStoreOptions = {}) {
     this.environment = opts.environment ?? 'sod';
@@ -197,6 +204,7 @@ export class SuperOfficeStore {
       clockOffsetMs: 0,
       accessTokenLifetimeS: 3600,
       authorizationCodeTtlMs: 10 * 60_000,
+      ticketKid: 'listed',
       ...opts.settings,
     };
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -259,6 +267,15 @@ export class SuperOfficeStore {
     return this.webClientUsers.get(ctx.toLowerCase());
   }
 
+  /** Serials this simulator issued before a restart; a tenant created again with that context identifier gets its own back. */
+  rememberSerials(entries: Array<{ ctx: string; serial: string }>): void {
+    for (const e of entries) this.knownSerials.set(e.ctx.toLowerCase(), e.serial);
+  }
+
+  onTenantsChanged(listener: () => void): void {
+    this.tenantListeners.push(listener);
+  }
+
   createTenant(input: { contextIdentifier?: string; companyName: string; state?: TenantState; hostNumber?: number }): Tenant {
     const ctx = input.contextIdentifier ?? `Cust${10000 + Math.floor(Math.random() * 90000)}`;
     if (!/^[A-Za-z][A-Za-z0-9]{1,40}$/.test(ctx)) throw new Error(`invalid context identifier ${JSON.stringify(ctx)}`);
@@ -267,7 +284,7 @@ export class SuperOfficeStore {
       contextIdentifier: ctx,
       companyName: input.companyName,
       state: input.state ?? 'Running',
-      serial: String(1_000_000_000 + Math.floor(Math.random() * 900_000_000)),
+      serial: this.knownSerials.get(ctx.toLowerCase()) ?? String(1_000_000_000 + Math.floor(Math.random() * 900_000_000)),
       hostNumber: input.hostNumber ?? 2,
       versionName: 'Release_10.3.8_2024.08.30-01',
       fileVersion: '10.3.8.2024',
@@ -289,6 +306,8 @@ export class SuperOfficeStore {
       name: 'SYSTEM',
     });
     tenant.systemAssociateId = system.associateId;
+    this.knownSerials.set(ctx.toLowerCase(), tenant.serial);
+    for (const l of this.tenantListeners) l();
     return tenant;
   }
 

@@ -124,6 +124,13 @@ export interface SandboxBase {
    * queued or running, no notification in flight, and no Graph request for a while.
    */
   quiet(): Promise<void>;
+  /** The sandbox's data folder (its JSON log is `sandbox.log` there). */
+  dataDir: string;
+  /**
+   * Stops the process and starts it again on the same database and data folder, as a second
+   * `npm start` would; the simulators start afresh, keeping what they persist.
+   */
+  restart(): Promise<SandboxBase>;
   stop(): Promise<void>;
 }
 
@@ -134,7 +141,15 @@ const LINK_TASKS = ['sync-link', 'graph-subscribe'];
 
 /** The demo sandbox as `npm start` gives it: Microsoft 365 connected, Ada and Daniel linked and subscribed. */
 export async function startSandbox(): Promise<Sandbox> {
-  const base = await launch('connect');
+  return connected(await launch('connect'));
+}
+
+/** The demo sandbox started again on its own database and data folder: Microsoft 365 connected again. */
+export async function restartSandbox(sb: Sandbox): Promise<Sandbox> {
+  return connected(await sb.restart());
+}
+
+async function connected(base: SandboxBase): Promise<Sandbox> {
   try {
     // The start-up connects Microsoft 365 and links Ada and Daniel; each link gets a subscription.
     await base.eventually('both demo mailboxes subscribed', async () => ((await base.call<unknown[]>('GET', `${base.msControl}/subscriptions`)).length >= 2 ? true : undefined));
@@ -163,12 +178,13 @@ export async function startSandboxWithoutMicrosoft(): Promise<SandboxBase> {
   }
 }
 
-async function launch(demoMicrosoft: 'connect' | 'skip'): Promise<SandboxBase> {
-  const tdb: TestDatabase = await createTestDatabase();
+async function launch(demoMicrosoft: 'connect' | 'skip', again?: { tdb: TestDatabase; dataDir: string }): Promise<SandboxBase> {
+  const tdb: TestDatabase = again?.tdb ?? (await createTestDatabase());
+  const dataDir = again?.dataDir ?? mkdtempSync(join(tmpdir(), 'calsync-ms-'));
   const app = startAppProcess({
     PORT: '0',
     DATABASE_URL: tdb.url,
-    DATA_DIR: mkdtempSync(join(tmpdir(), 'calsync-ms-')),
+    DATA_DIR: dataDir,
     SANDBOX_DEMO_MICROSOFT: demoMicrosoft,
   });
   let trusting: Agent | undefined;
@@ -262,6 +278,14 @@ async function launch(demoMicrosoft: 'connect' | 'skip'): Promise<SandboxBase> {
           if (await busy()) return undefined;
           return (await requestCounts()).total === before ? true : undefined;
         }, 180_000);
+      },
+      dataDir,
+      async restart() {
+        await app.stop();
+        await knex.destroy();
+        await agent.close();
+        httpsAgent.destroy();
+        return launch(demoMicrosoft, { tdb, dataDir });
       },
       async stop() {
         await app.stop();
