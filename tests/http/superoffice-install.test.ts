@@ -104,10 +104,22 @@ test('an administrator\'s consent installs the tenant: row, sealed system token,
   assert.equal(jobs.length, 1);
 });
 
-test('installing again updates the same tenant and keeps one pending provisioning job', async () => {
-  const r = await callback(await consent(await startInstall(), 5));
-  assert.equal(r.status, 200, r.text);
-  assert.match(r.text, /reconnected/);
+test('installing again updates the same tenant, refreshes what its id_token says, and keeps one pending provisioning job', async () => {
+  // The tenant's facts changed since the first installation (another serial, another numbered host).
+  const [serial, host] = [so.tenant.serial, so.tenant.hostNumber];
+  so.tenant.serial = '1987654321';
+  so.tenant.hostNumber = host + 1;
+  try {
+    const r = await callback(await consent(await startInstall(), 5));
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.text, /reconnected/);
+    const row = await t.db('tenants').where({ context_identifier: 'Cust12345' }).first('serial', 'api_base_url');
+    assert.equal(row.serial, '1987654321');
+    assert.equal(row.api_base_url, so.store.webApiUrl(so.tenant));
+  } finally {
+    so.tenant.serial = serial;
+    so.tenant.hostNumber = host;
+  }
   assert.equal((await t.db('tenants').where({ context_identifier: 'Cust12345' })).length, 1);
   assert.equal((await t.db('graphile_worker.jobs').where({ task_identifier: PROVISION_TENANT_TASK })).length, 1);
 });
