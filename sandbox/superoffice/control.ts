@@ -129,6 +129,7 @@ const schemas = {
     ticketLifetimeMs: z.number().int().positive().optional(),
     systemTokenMaxSkewMs: z.number().int().min(0).optional(),
     clockOffsetMs: z.number().int().optional(),
+    ticketKid: z.enum(['listed', 'none', 'unlisted']).optional(),
   }),
   stateChange: z.object({
     changeType: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),

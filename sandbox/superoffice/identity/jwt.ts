@@ -14,8 +14,9 @@ function b64url(data: string | Buffer): string {
   return Buffer.from(data).toString('base64url');
 }
 
-export function signJwt(store: SuperOfficeStore, payload: Record<string, unknown>): string {
-  const header = { alg: 'RS256', typ: 'JWT', kid: store.signingKey.kid };
+/** `kid` null leaves the header without one. */
+export function signJwt(store: SuperOfficeStore, payload: Record<string, unknown>, kid: string | null = store.signingKey.kid): string {
+  const header = { alg: 'RS256', typ: 'JWT', ...(kid !== null && { kid }) };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
   const signature = sign('RSA-SHA256', Buffer.from(input), store.signingKey.privateKey);
   return `${input}.${b64url(signature)}`;

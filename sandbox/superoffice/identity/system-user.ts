@@ -75,6 +75,9 @@ export function systemUserRoutes(store: SuperOfficeStore): Router {
     }
 
     const ticket = store.issueTicket(app.clientId, tenant);
+    // No SuperOffice document says the ticket's header names its key; the setting lets tests drop
+    // the kid, or name one the JWKS lacks, while the JWKS key still signs.
+    const kid = { listed: store.signingKey.kid, none: null, unlisted: `${store.signingKey.kid}-unlisted` }[store.settings.ticketKid];
     const token = signJwt(store, {
       sub: `system@${tenant.contextIdentifier}`,
       [`${CLAIM}ticket`]: ticket.ticket,
@@ -87,7 +90,7 @@ export function systemUserRoutes(store: SuperOfficeStore): Router {
       ...timeClaims(store, 300),
       iss: SUPEROFFICE_AS,
       aud: `spn:${tenant.serial}`,
-    });
+    }, kid);
     res.json({ IsSuccessful: true, Token: token, ErrorMessage: '' });
   });
   return r;

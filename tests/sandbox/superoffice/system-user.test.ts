@@ -124,6 +124,37 @@ test('a correctly signed system token buys a ticket in an RS256 JWT that verifie
   assert.equal(claims[`${C}webapi_url`], `${sim.url}/sod2/Cust12345/api/`);
 });
 
+test('the ticket JWT can name no kid, or one the JWKS lacks (setting ticketKid), and is still signed by the JWKS key', async () => {
+  const settings = async (ticketKid: string) => {
+    const res = await call('/control/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticketKid }) });
+    assert.equal(res.status, 200);
+  };
+  const { keys } = (await (await call('/login/.well-known/jwks')).json()) as { keys: JsonWebKey[] };
+  assert.equal(keys.length, 1);
+  const key = createPublicKey({ key: keys[0]!, format: 'jwk' });
+  const ticketJwt = async () => {
+    const r = await authenticate({ SignedSystemToken: signed(systemToken, seed.privateKeyPem), ApplicationToken: seed.app.clientSecret, ContextIdentifier: 'Cust12345' });
+    assert.equal(r.IsSuccessful, true, r.ErrorMessage);
+    return r.Token!;
+  };
+  try {
+    assert.equal(jwt.decode(await ticketJwt(), { complete: true })?.header.kid, keys[0]!.kid, 'by default the JWKS key\'s kid');
+    await settings('none');
+    const bare = await ticketJwt();
+    assert.equal(jwt.decode(bare, { complete: true })?.header.kid, undefined);
+    jwt.verify(bare, key, { algorithms: ['RS256'], issuer: 'SuperOffice AS', audience: `spn:${serial}` });
+    await settings('unlisted');
+    const unlisted = await ticketJwt();
+    const kid = jwt.decode(unlisted, { complete: true })?.header.kid;
+    assert.ok(kid && kid !== keys[0]!.kid);
+    jwt.verify(unlisted, key, { algorithms: ['RS256'], issuer: 'SuperOffice AS', audience: `spn:${serial}` });
+    const bad = await call('/control/settings', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ticketKid: 'x5t' }) });
+    assert.equal(bad.status, 400);
+  } finally {
+    await settings('listed');
+  }
+});
+
 test('the SDK reaches currentPrincipal with the ticket, only its base URL and TLS trust changed', async () => {
   const ticket = await ticketFor();
   const agent = new PrincipalAgent(`${sim.url}/sod2/Cust12345/api/`, {
