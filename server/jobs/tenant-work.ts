@@ -3,8 +3,12 @@
 // map the SuperOffice side's domain errors:
 //   - the tenant is not running: defer (RetryLaterError), never fail;
 //   - the installation was revoked: mark the tenant revoked, keep its data, stop;
-//   - the ticket exchange was refused: keep SuperOffice's message on the tenant, retry with backoff.
-// A run that goes through clears the tenant's status message.
+//   - the ticket exchange was refused: keep SuperOffice's message on the tenant verbatim and rethrow,
+//     so the queue retries with backoff. SuperOffice documents no refusal texts or statuses, so the
+//     text decides nothing: when refusals in a row have lasted longer than a set period (24 h by
+//     default, counted from `ticket_failing_since`), the tenant turns `needs_attention` and its
+//     message says what an administrator should check. Work keeps being tried meanwhile.
+// A run that goes through clears the tenant's status message, the failure clock and needs_attention.
 import type { Db } from '../db/knex.ts';
 import { loadCredential } from '../db/credentials.ts';
 import type { Keyring } from '../security/secrets.ts';
@@ -19,6 +23,17 @@ const SUSPENDED_RECHECK_MS = 15 * 60_000;
 
 /** Installation states in which no background work runs. */
 export const NOT_INSTALLED = ['uninstalled', 'revoked'];
+
+/** Installed, but SuperOffice has refused the system user for longer than the set period. */
+export const NEEDS_ATTENTION = 'needs_attention';
+
+/** How long refused ticket exchanges in a row may last before the tenant needs an administrator. */
+export const TICKET_ATTENTION_AFTER_MS = 24 * 3600_000;
+
+export interface TenantErrorOptions {
+  /** Overrides TICKET_ATTENTION_AFTER_MS. */
+  ticketAttentionAfterMs?: number;
+}
 
 export interface TenantForWork {
   row: { id: string; context_identifier: string; installed_at: Date | null; created_at: Date; time_zone: string | null };
@@ -57,8 +72,46 @@ function setStatus(db: Db, tenantId: string, message: string | null) {
   return db('tenants').where({ id: tenantId }).update({ status_message: message, status_at: db.fn.now() });
 }
 
+/**
+ * Keeps SuperOffice's refusal on the tenant and starts (or continues) the failure clock; once the
+ * refusals have lasted longer than `attentionAfterMs` the tenant turns needs_attention. An exchange
+ * that never reached SuperOffice is shown but does not count: that is our network, not the tenant.
+ */
+async function recordRefusal(db: Db, t: TenantForWork, err: TicketExchangeFailed, ctx: Pick<TaskContext, 'log'>, task: string, attentionAfterMs: number): Promise<void> {
+  const said = err.superOfficeMessage;
+  if (err.status === undefined) {
+    await setStatus(db, t.row.id, `SuperOffice could not be asked for the system user's ticket: ${said}. Calendar Sync will try again.`);
+    return;
+  }
+  const [row] = await db('tenants')
+    .where({ id: t.row.id })
+    .update({ ticket_failing_since: db.raw('coalesce(ticket_failing_since, now())') })
+    .returning(['ticket_failing_since']);
+  const since = row?.ticket_failing_since ? new Date(row.ticket_failing_since as Date) : new Date();
+  const turned = await db('tenants')
+    .where({ id: t.row.id })
+    .whereNotIn('installation_state', [...NOT_INSTALLED, NEEDS_ATTENTION])
+    .where('ticket_failing_since', '<=', db.raw("now() - make_interval(secs => ?)", [attentionAfterMs / 1000]))
+    .update({ installation_state: NEEDS_ATTENTION }, ['id']);
+  const state = await db('tenants').where({ id: t.row.id }).first('installation_state');
+  if (state?.installation_state === NEEDS_ATTENTION) {
+    await setStatus(
+      db,
+      t.row.id,
+      `Calendar Sync needs attention: since ${since.toISOString()} SuperOffice has refused its system user, saying: "${said}". ` +
+        'Check in SuperOffice that Calendar Sync is still installed for this customer and that its consent has not been withdrawn; ' +
+        'if it was, an administrator must install Calendar Sync again. Calendar Sync keeps trying and resumes by itself once SuperOffice accepts it.',
+    );
+    if (turned.length > 0) {
+      ctx.log.warn({ tenant: t.row.context_identifier, since, superOfficeMessage: said }, `${task}: ticket exchange refused for longer than the set period; tenant needs attention`);
+    }
+    return;
+  }
+  await setStatus(db, t.row.id, `SuperOffice refused the system user: ${said}`);
+}
+
 /** Runs `work`; returns false when it stopped because the installation was revoked. */
-export async function withTenantErrors(db: Db, t: TenantForWork, ctx: Pick<TaskContext, 'log'>, task: string, work: () => Promise<void>): Promise<boolean> {
+export async function withTenantErrors(db: Db, t: TenantForWork, ctx: Pick<TaskContext, 'log'>, task: string, work: () => Promise<void>, opts: TenantErrorOptions = {}): Promise<boolean> {
   try {
     await work();
   } catch (err) {
@@ -70,11 +123,21 @@ export async function withTenantErrors(db: Db, t: TenantForWork, ctx: Pick<TaskC
       ctx.log.warn({ tenant: t.row.context_identifier, reason: err.reason }, `${task}: installation revoked; tenant marked revoked`);
       return false;
     }
-    if (err instanceof TicketExchangeFailed) {
-      await setStatus(db, t.row.id, `SuperOffice refused the system user: ${err.superOfficeMessage}`);
-    }
+    if (err instanceof TicketExchangeFailed) await recordRefusal(db, t, err, ctx, task, opts.ticketAttentionAfterMs ?? TICKET_ATTENTION_AFTER_MS);
     throw err;
   }
-  await db('tenants').where({ id: t.row.id }).whereNotNull('status_message').update({ status_message: null, status_at: db.fn.now() });
+  const cleared = await db('tenants')
+    .where({ id: t.row.id })
+    .where((q) => q.whereNotNull('status_message').orWhereNotNull('ticket_failing_since').orWhere('installation_state', NEEDS_ATTENTION))
+    .update(
+      {
+        status_message: null,
+        status_at: db.fn.now(),
+        ticket_failing_since: null,
+        installation_state: db.raw('case when installation_state = ? then ? else installation_state end', [NEEDS_ATTENTION, 'active']),
+      },
+      ['id'],
+    );
+  if (cleared.length > 0) ctx.log.info({ tenant: t.row.context_identifier }, `${task}: SuperOffice accepts the system user again; status cleared`);
   return true;
 }

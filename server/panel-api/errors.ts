@@ -60,7 +60,9 @@ function providerMessage(err: unknown): string | undefined {
   if (err instanceof RetryLaterError) return `SuperOffice is not available right now (${err.message}); try again in a few minutes.`;
   if (err instanceof TenantUnavailable) return `SuperOffice is not available right now (${err.state}); try again in a few minutes.`;
   if (err instanceof InstallationRevoked) return `SuperOffice no longer accepts this installation: ${err.reason}. An administrator must install Calendar Sync again.`;
-  if (err instanceof TicketExchangeFailed) return `SuperOffice refused the app's system user: ${err.superOfficeMessage}`;
+  if (err instanceof TicketExchangeFailed) {
+    return `SuperOffice refused Calendar Sync's system user, saying: "${err.superOfficeMessage}". Calendar Sync keeps trying; if this lasts, check in SuperOffice that Calendar Sync is still installed for this customer and that its consent has not been withdrawn, and if it was, install it again.`;
+  }
   if (err instanceof TenantMoved) return 'SuperOffice moved this customer to another server; try again in a minute.';
   if (err instanceof SuperOfficeRequestFailed) return `SuperOffice answered with an error: ${err.superOfficeMessage}`;
   if (err instanceof SuperOfficeRejected) return err.message;

@@ -21,7 +21,10 @@ export class TenantMoved extends Error {
   }
 }
 
-/** The installation's consent was withdrawn or its system user refused: stop its work, keep its data. */
+/**
+ * A ticket minted a moment ago is still refused by the tenant's API (401): stop its work, keep its
+ * data. The ticket exchange never throws this: SuperOffice documents no refusal reason there.
+ */
 export class InstallationRevoked extends Error {
   constructor(
     readonly contextIdentifier: string,
@@ -32,7 +35,11 @@ export class InstallationRevoked extends Error {
   }
 }
 
-/** The system-user exchange failed for another reason; `message` carries what SuperOffice said. */
+/**
+ * The system-user exchange did not give a ticket. `superOfficeMessage` is SuperOffice's ErrorMessage
+ * verbatim (or, without one, what we saw); it is shown, never interpreted. `status` is set when
+ * SuperOffice answered at all, unset when it could not be reached.
+ */
 export class TicketExchangeFailed extends Error {
   constructor(
     readonly contextIdentifier: string,

@@ -2,9 +2,14 @@
 // with the app's key, exchange it at PartnerSystemUser/Authenticate, verify the JWT that comes back
 // and keep its ticket claim. Tickets slide: each use extends them, so one is cached per tenant and
 // renewed only when it has sat unused for nearly its lifetime, or when SuperOffice answers 401.
+// SuperOffice documents the answer as { IsSuccessful, Token, ErrorMessage } and no ErrorMessage
+// texts nor HTTP statuses (docs/en/api/authentication/online/auth-application/get-system-user-ticket.md),
+// so every refusal is the same TicketExchangeFailed carrying its message verbatim: nothing here
+// reads the text. How long refusals last decides whether the tenant needs an administrator
+// (server/jobs/tenant-work.ts).
 import type { KeyObject } from 'node:crypto';
 import { CLAIM, type SuperOfficeKeys } from './jwks.ts';
-import { InstallationRevoked, InvalidSuperOfficeToken, TicketExchangeFailed } from './errors.ts';
+import { InvalidSuperOfficeToken, TicketExchangeFailed } from './errors.ts';
 import { signSystemUserToken } from './system-user-token.ts';
 
 export interface SystemUserTenant {
@@ -34,13 +39,6 @@ interface Cached {
 
 /** Renew this long before the sliding window would close: a call in flight must not race it. */
 const RENEW_MARGIN = 0.1;
-
-/**
- * Answers from the exchange that mean the installation itself is gone (consent withdrawn), not a
- * passing failure. SuperOffice answers those with IsSuccessful false and a message, not a status;
- * a 401/403 on the exchange means the same.
- */
-const REVOKED = /revoked|consent|not valid for this application|unknown system ?user/i;
 
 export class SystemUserTickets {
   private cache = new Map<string, Cached>();
@@ -95,16 +93,14 @@ export class SystemUserTickets {
     } catch (err) {
       throw new TicketExchangeFailed(t.contextIdentifier, `SuperOffice could not be reached (${(err as Error).message})`);
     }
-    const answer = (await res.json().catch(() => ({}))) as { IsSuccessful?: boolean; Token?: string | null; ErrorMessage?: string };
-    if (res.status === 401 || res.status === 403) {
-      throw new InstallationRevoked(t.contextIdentifier, answer.ErrorMessage || `HTTP ${res.status}`);
+    const answer = await res.json().catch(() => undefined);
+    const fields = answer && typeof answer === 'object' ? (answer as Record<string, unknown>) : {};
+    const token = typeof fields.Token === 'string' ? fields.Token : '';
+    if (!res.ok || fields.IsSuccessful !== true || !token) {
+      const said = typeof fields.ErrorMessage === 'string' && fields.ErrorMessage.trim() ? fields.ErrorMessage : undefined;
+      throw new TicketExchangeFailed(t.contextIdentifier, said ?? `no message (HTTP ${res.status})`, res.status);
     }
-    if (!res.ok || !answer.IsSuccessful || !answer.Token) {
-      const message = answer.ErrorMessage || `HTTP ${res.status}`;
-      if (answer.IsSuccessful === false && REVOKED.test(message)) throw new InstallationRevoked(t.contextIdentifier, message);
-      throw new TicketExchangeFailed(t.contextIdentifier, message, res.status);
-    }
-    const claims = await this.opts.keys.verify(answer.Token, {
+    const claims = await this.opts.keys.verify(token, {
       issuer: 'SuperOffice AS',
       ...(t.serial && { audience: `spn:${t.serial}` }),
     });

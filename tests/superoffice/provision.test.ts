@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { ListAgent, WebhookAgent, WebhookState, type Webhook } from '@superoffice/webapi';
 import { loadManifest } from '../../manifest/manifest.ts';
 import { createProvisionTenantTask } from '../../server/jobs/provision-tenant.ts';
+import { TicketExchangeFailed } from '../../server/superoffice/errors.ts';
 import { createSuperOfficeServices } from '../../server/superoffice/services.ts';
 import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
 
@@ -109,12 +110,63 @@ test('a refused ticket exchange leaves SuperOffice\'s message on the tenant; the
     { publicUrl: appUrl, extraCaPem: so.caPem },
   );
   const task = createProvisionTenantTask({ db: t.db, keyring, api: broken.api, manifest, publicUrl: appUrl });
-  await assert.rejects(task({ tenantId }, ctx()), /refused a system-user ticket/);
+  let said = '';
+  await assert.rejects(task({ tenantId }, ctx()), (e: Error) => {
+    assert.ok(e instanceof TicketExchangeFailed, `${e.name}: ${e.message}`);
+    said = e.superOfficeMessage;
+    return true;
+  });
   const row = await t.db('tenants').where({ id: tenantId }).first('status_message', 'installation_state');
-  assert.match(row.status_message, /^SuperOffice refused the system user: .*signature/);
+  assert.equal(row.status_message, `SuperOffice refused the system user: ${said}`);
   assert.equal(row.installation_state, 'active', 'a refused exchange is not a revocation');
   await provision();
   assert.equal((await t.db('tenants').where({ id: tenantId }).first('status_message')).status_message, null);
+});
+
+test('withdrawn consent: each refusal is retried with its words kept verbatim; past 24 h the tenant needs attention; a later success clears it', async () => {
+  const consent = so.store.consent(so.seed.app.clientId, 'Cust12345')!;
+  const tenantRow = () => t.db('tenants').where({ id: tenantId }).first('status_message', 'installation_state', 'ticket_failing_since');
+  const refused = async (): Promise<string> => {
+    let said = '';
+    await assert.rejects(provision(), (e: Error) => {
+      // Thrown, not swallowed or deferred: the queue retries it with its backoff.
+      assert.ok(e instanceof TicketExchangeFailed, `${e.name}: ${e.message}`);
+      said = e.superOfficeMessage;
+      return true;
+    });
+    return said;
+  };
+  so.store.revokeConsent(so.seed.app.clientId, 'Cust12345');
+  try {
+    const first = await refused();
+    let row = await tenantRow();
+    assert.equal(row.installation_state, 'active', 'no refusal text marks the tenant revoked');
+    assert.equal(row.status_message, `SuperOffice refused the system user: ${first}`);
+    assert.ok(row.ticket_failing_since instanceof Date);
+    const since = row.ticket_failing_since as Date;
+
+    const second = await refused();
+    row = await tenantRow();
+    assert.equal(row.installation_state, 'active', 'still within the period');
+    assert.equal(row.status_message, `SuperOffice refused the system user: ${second}`);
+    assert.equal((row.ticket_failing_since as Date).getTime(), since.getTime(), 'the clock counts from the first refusal in a row');
+
+    // The refusals began 25 hours ago.
+    await t.db('tenants').where({ id: tenantId }).update({ ticket_failing_since: new Date(Date.now() - 25 * 3600_000) });
+    const third = await refused();
+    row = await tenantRow();
+    assert.equal(row.installation_state, 'needs_attention');
+    assert.ok(row.status_message.includes(`"${third}"`), row.status_message);
+    assert.match(row.status_message, /needs attention/);
+    assert.match(row.status_message, /install Calendar Sync again/);
+  } finally {
+    so.store.grantConsent(so.seed.app, so.tenant, consent.grantedBy, consent.systemToken);
+  }
+  await provision();
+  const row = await tenantRow();
+  assert.equal(row.installation_state, 'active');
+  assert.equal(row.status_message, null);
+  assert.equal(row.ticket_failing_since, null);
 });
 
 test('a tenant SuperOffice reported suspended has its work deferred, not failed', async () => {

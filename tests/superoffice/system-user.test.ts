@@ -74,7 +74,7 @@ test('a key SuperOffice does not know gives TicketExchangeFailed with SuperOffic
   });
 });
 
-test('withdrawn consent shows as a revoked installation', async () => {
+test('withdrawn consent is a refused exchange with SuperOffice\'s own words, not a revocation decided here', async () => {
   const revokedTenant = so.store.createTenant({ contextIdentifier: 'Cust77777', companyName: 'Leaving AS' });
   const admin = so.store.addAssociate(revokedTenant, { firstName: 'Lea', lastName: 'Ving', email: 'lea@leaving.example', isAdministrator: true });
   const consent = so.store.grantConsent(so.seed.app, revokedTenant, admin.associateId);
@@ -83,7 +83,35 @@ test('withdrawn consent shows as a revoked installation', async () => {
   await t.ticket(who);
   so.store.revokeConsent(so.seed.app.clientId, 'Cust77777');
   t.invalidate('t-2');
-  await assert.rejects(t.ticket(who), (e: Error) => e instanceof InstallationRevoked || assert.fail(`${e.name}: ${e.message}`));
+  await assert.rejects(t.ticket(who), (e: Error) => {
+    assert.ok(e instanceof TicketExchangeFailed, `${e.name}: ${e.message}`);
+    assert.ok(e.superOfficeMessage.length > 0);
+    return true;
+  });
+});
+
+test('a refusal is TicketExchangeFailed with its ErrorMessage verbatim, whatever it says and whatever the status', async () => {
+  const texts = [
+    'The installation was revoked',
+    'Consent withdrawn by the customer',
+    'The system user token is not valid for this application and tenant.',
+    'Unknown system user',
+    '  Zugriff verweigert: Einwilligung widerrufen  ',
+  ];
+  for (const status of [200, 400, 401, 403, 500]) {
+    for (const text of texts) {
+      const refusing: typeof fetch = async () => Response.json({ IsSuccessful: false, Token: null, ErrorMessage: text }, { status });
+      await assert.rejects(tickets({ fetch: refusing }).ticket(tenant), (e: Error) => {
+        assert.ok(!(e instanceof InstallationRevoked), `${status} "${text}" was taken for a revocation`);
+        assert.ok(e instanceof TicketExchangeFailed, `${e.name}: ${e.message}`);
+        assert.equal(e.superOfficeMessage, text, 'the message is kept exactly as SuperOffice wrote it');
+        assert.equal(e.status, status);
+        return true;
+      });
+    }
+  }
+  const silent: typeof fetch = async () => new Response('not json', { status: 403 });
+  await assert.rejects(tickets({ fetch: silent }).ticket(tenant), (e: Error) => e instanceof TicketExchangeFailed && /HTTP 403/.test(e.superOfficeMessage));
 });
 
 test('tenant state: running gives the numbered API URL; a move changes it; maintenance defers', async () => {
