@@ -3,7 +3,9 @@
 // signature RSA-SHA256 (PKCS#1 v1.5) over the first two parts with the app's private key, checked
 // against the public key registered for the app. The answer is always 200 with IsSuccessful, as
 // SuperOffice's samples read it; the ticket travels inside an RS256 JWT.
-import { timingSafeEqual, verify } from 'node:crypto';
+// SuperOffice documents no ErrorMessage texts, so a refusal here is worded differently each time
+// (one of several phrasings and a reference): an app that matched the text would fail its tests.
+import { randomBytes, randomInt, timingSafeEqual, verify } from 'node:crypto';
 import { Router } from 'express';
 import type { SuperOfficeStore } from '../store.ts';
 import { CLAIM, SUPEROFFICE_AS, signJwt, timeClaims } from './jwt.ts';
@@ -27,6 +29,22 @@ function parseStamp(stamp: string): number | null {
   return back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && back.getUTCHours() === h && back.getUTCMinutes() === mi ? t : null;
 }
 
+/** Refusal wordings, one picked at random per answer; none is what a real service says. */
+const WORDINGS: Record<string, readonly string[]> = {
+  app: ['Invalid ApplicationToken.', 'The application could not be identified.', 'Application token rejected.'],
+  format: ['SignedSystemToken must be <system token>.<yyyyMMddHHmm>.<signature>.', 'Malformed signed token.', 'The signed token could not be parsed.'],
+  stamp: ['The timestamp in SignedSystemToken is not yyyyMMddHHmm.', 'Bad time stamp.', 'The signed token carries an unreadable time.'],
+  signature: ["The signature of SignedSystemToken could not be verified with the application's public key.", 'Signature check failed.', 'The token signature does not match the registered key.'],
+  skew: ['The timestamp in SignedSystemToken is too far from the current time.', 'Signed token too old or too new.', 'Clock difference too large.'],
+  tenant: ['Unknown ContextIdentifier.', 'No such customer.', 'The customer could not be found.'],
+  token: ['The system user token is not valid for this application and tenant.', 'Access denied.', 'Authentication failed.', 'Der Vorgang wurde abgelehnt.'],
+};
+
+function refusal(reason: keyof typeof WORDINGS): string {
+  const words = WORDINGS[reason] ?? ['Refused.'];
+  return `${words[randomInt(words.length)]} (ref ${randomBytes(4).toString('hex')})`;
+}
+
 export function systemUserRoutes(store: SuperOfficeStore): Router {
   const r = Router();
   // Express matches paths case-insensitively, which covers the /Login/ and /login/ of SuperOffice's samples.
@@ -42,17 +60,17 @@ export function systemUserRoutes(store: SuperOfficeStore): Router {
     const ctx = field(body as Record<string, unknown>, 'ContextIdentifier') ?? '';
 
     const app = store.appBySecret(appToken);
-    if (!app) return fail('Invalid ApplicationToken.');
+    if (!app) return fail(refusal('app'));
 
     // Split from the right: the system token is "<app name>-<random>" and the name may hold dots.
     const sigDot = signed.lastIndexOf('.');
     const stampDot = sigDot > 0 ? signed.lastIndexOf('.', sigDot - 1) : -1;
-    if (stampDot <= 0) return fail('SignedSystemToken must be <system token>.<yyyyMMddHHmm>.<signature>.');
+    if (stampDot <= 0) return fail(refusal('format'));
     const data = signed.slice(0, sigDot);
     const systemToken = signed.slice(0, stampDot);
     const stamp = parseStamp(signed.slice(stampDot + 1, sigDot));
     const signature = Buffer.from(signed.slice(sigDot + 1), 'base64');
-    if (stamp === null) return fail('The timestamp in SignedSystemToken is not yyyyMMddHHmm.');
+    if (stamp === null) return fail(refusal('stamp'));
 
     let valid = false;
     try {
@@ -60,18 +78,18 @@ export function systemUserRoutes(store: SuperOfficeStore): Router {
     } catch {
       valid = false;
     }
-    if (!valid) return fail('The signature of SignedSystemToken could not be verified with the application\'s public key.');
+    if (!valid) return fail(refusal('signature'));
     if (Math.abs(store.now() - stamp) > store.settings.systemTokenMaxSkewMs) {
-      return fail('The timestamp in SignedSystemToken is too far from the current time.');
+      return fail(refusal('skew'));
     }
 
     const tenant = store.tenant(ctx);
-    if (!tenant) return fail(`Unknown ContextIdentifier '${ctx}'.`);
+    if (!tenant) return fail(refusal('tenant'));
     const consent = store.consent(app.clientId, tenant.contextIdentifier);
     const a = Buffer.from(consent?.systemToken ?? '');
     const b = Buffer.from(systemToken);
     if (!consent || a.length !== b.length || !timingSafeEqual(a, b)) {
-      return fail('The system user token is not valid for this application and tenant.');
+      return fail(refusal('token'));
     }
 
     const ticket = store.issueTicket(app.clientId, tenant);
