@@ -36,6 +36,11 @@ export interface MsSettings {
    * (groupMembershipClaims "DirectoryRole"); false models a registration that does not.
    */
   directoryRolesInIdTokens: boolean;
+  /**
+   * A change notification's `@odata.etag`: `observed`, as captured from Graph (the changeKey's version
+   * bytes behind another 8-byte header, never textually the changeKey), or `changeKey` (`W/"<changeKey>"`).
+   */
+  notificationEtag: 'observed' | 'changeKey';
 }
 
 export function defaultSettings(): MsSettings {
@@ -58,5 +63,6 @@ export function defaultSettings(): MsSettings {
     defaultPageSize: 10,
     usersPageSize: 100,
     directoryRolesInIdTokens: true,
+    notificationEtag: 'observed',
   };
 }

@@ -13,7 +13,7 @@ import { addSyncHint } from '../db/sync-hints.ts';
 import { GRAPH_SUBSCRIBE_TASK, LIFECYCLE_PATH, NOTIFICATIONS_PATH } from '../jobs/graph-subscribe.ts';
 import type { Queue } from '../jobs/queue.ts';
 import { GRAPH_CLIENT_STATE } from '../microsoft/connector.ts';
-import { NotificationPayloadInvalid, parseNotifications, validationTokenOf } from '../providers/graph/subscription.ts';
+import { NotificationPayloadInvalid, parseNotifications, sameEventVersion, validationTokenOf } from '../providers/graph/subscription.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { HttpError } from './errors.ts';
 import { hasNul } from './nul-free.ts';
@@ -39,9 +39,9 @@ interface Owner {
 async function isOwnEcho(trx: Knex.Transaction, o: { tenantId: string; linkId: string }, c: { changeType: string; resourceId?: string; changeKey?: string }): Promise<boolean> {
   if (c.changeType === 'deleted' || !c.resourceId || !c.changeKey) return false;
   const row = await trx('synced_items')
-    .where({ tenant_id: o.tenantId, link_id: o.linkId, ext_id: c.resourceId, ext_version: c.changeKey, state: 'active', dirty: false })
-    .first('id');
-  return row !== undefined;
+    .where({ tenant_id: o.tenantId, link_id: o.linkId, ext_id: c.resourceId, state: 'active', dirty: false })
+    .first('ext_version');
+  return typeof row?.ext_version === 'string' && sameEventVersion(c.changeKey, row.ext_version);
 }
 
 /**

@@ -26,9 +26,15 @@ export function parseOccurrenceId(id: string): { masterId: string; originalStart
   return Number.isFinite(originalStart) ? { masterId: text.slice(0, bar), originalStart } : null;
 }
 
-/** A change key: base64 as Exchange's are (`@odata.etag` is `W/"<changeKey>"`). */
+/**
+ * A change key as Exchange's look (`CQAAABYAAAA…`): an 8-byte header (9, then the length 22, as
+ * little-endian 32-bit numbers) and 22 bytes of version. A GET's `@odata.etag` is `W/"<changeKey>"`.
+ */
 export function newChangeKey(): string {
-  return randomBytes(16).toString('base64');
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(0x09, 0);
+  header.writeUInt32LE(22, 4);
+  return Buffer.concat([header, randomBytes(22)]).toString('base64');
 }
 
 /** A Global Object Id-shaped hex string, as Outlook's iCalUId is. */

@@ -189,7 +189,7 @@ export class Subscriptions {
       const item = {
         id: randomUUID().replace(/-/g, ''), subscriptionId: s.id, subscriptionExpirationDateTime: this.json(s).expirationDateTime,
         changeType: c.changeType, resource, tenantId: this.ctx.dir.tenantId, ...(s.clientState !== null ? { clientState: s.clientState } : {}),
-        resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource, ...(c.changeKey ? { '@odata.etag': `W/"${c.changeKey}"` } : {}), id: c.eventId },
+        resourceData: { '@odata.type': '#Microsoft.Graph.Event', '@odata.id': resource, ...(c.changeKey ? { '@odata.etag': `W/"${notifiedVersion(c.changeKey, this.ctx.settings.notificationEtag)}"` } : {}), id: c.eventId },
       };
       this.notifier.send({ kind: 'change', subscriptionId: s.id, event: c.changeType, resource, url: s.notificationUrl, body: JSON.stringify({ value: [item] }) });
     }
@@ -242,4 +242,18 @@ export class Subscriptions {
       },
     ];
   }
+}
+
+/**
+ * What a change notification says of the event's version. Graph's observed form (`DwAAABYAAAA…`):
+ * the changeKey's 22 version bytes behind another 8-byte header (0x0F, then the length), so it is
+ * never textually the changeKey.
+ */
+function notifiedVersion(changeKey: string, shape: 'observed' | 'changeKey'): string {
+  if (shape === 'changeKey') return changeKey;
+  const version = Buffer.from(changeKey, 'base64').subarray(8);
+  const header = Buffer.alloc(8);
+  header.writeUInt32LE(0x0f, 0);
+  header.writeUInt32LE(version.length, 4);
+  return Buffer.concat([header, version]).toString('base64');
 }

@@ -174,7 +174,8 @@ export function parseNotifications(body: unknown, expectedClientStates: Readonly
         out.rejected.push({ subscriptionId: n.subscriptionId, reason: 'malformed_resource' });
         continue;
       }
-      // `W/"<changeKey>"`: the event's version after the change, which tells the echo of our own write.
+      // The event's version after the change (`W/"..."`), which tells the echo of our own write; its
+      // relation to the changeKey a GET returns is what sameEventVersion knows.
       const changeKey = /^W\/"(.+)"$/.exec(n.resourceData?.['@odata.etag'] ?? '')?.[1];
       out.changes.push({
         subscriptionId: n.subscriptionId, changeType: n.changeType as ChangeType, resource: n.resource,
@@ -188,4 +189,25 @@ export function parseNotifications(body: unknown, expectedClientStates: Readonly
   }
   out.subscriptionIds = [...accepted];
   return out;
+}
+
+/**
+ * Whether a notification's `@odata.etag` (inside `W/"..."`) names the same event version as a
+ * `changeKey` a GET or write returned. Not documented. Captured notifications carry `DwAAABYAAAA…`
+ * where the changeKey reads `CQAAABYAAAA…`: base64 of an 8-byte header (type, then length) and the
+ * version bytes, never textually equal. So: equal text; or, after each one's 8-byte header, equal
+ * version bytes; or the changeKey's whole bytes behind the etag's header (another reading of the
+ * same capture). Anything else, or anything not base64, is "cannot tell": not the same, and the
+ * caller runs a sync (safe: one run more).
+ */
+export function sameEventVersion(notified: string, changeKey: string): boolean {
+  if (notified === changeKey) return true;
+  const base64 = /^[A-Za-z0-9+/]+={0,2}$/;
+  if (!base64.test(notified) || !base64.test(changeKey)) return false;
+  const etag = Buffer.from(notified, 'base64');
+  const key = Buffer.from(changeKey, 'base64');
+  if (etag.length <= 8 || key.length <= 8) return false;
+  const bothVersions = etag.length === key.length && etag.readUInt32LE(4) === key.readUInt32LE(4) && etag.subarray(8).equals(key.subarray(8));
+  const wholeKey = etag.length === key.length + 8 && etag.subarray(8).equals(key);
+  return bothVersions || wholeKey;
 }

@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   MAX_SUBSCRIPTION_MINUTES, NotificationPayloadInvalid, createSubscription, deleteSubscription, parseNotifications,
-  reauthorizeSubscription, renewSubscription, subscriptionExpiry, validationTokenOf,
+  reauthorizeSubscription, renewSubscription, sameEventVersion, subscriptionExpiry, validationTokenOf,
 } from '../../../server/providers/graph/subscription.ts';
 import { NotFound } from '../../../server/sync/errors.ts';
 import { ADA, startGraphHarness, type GraphHarness } from './harness.ts';
@@ -68,6 +68,11 @@ test('a subscription delivers notifications that parse with its clientState, and
   assert.equal(parsed.changes[0]!.userId, h.sim.users.find((u) => u.userPrincipalName === ADA)!.id);
   assert.equal(parsed.changes[0]!.tenantId, h.sim.tenantId);
   assert.deepEqual(parsed.rejected, []);
+  // The notified version is Graph's observed etag, never the changeKey's text, yet names its version.
+  const changeKey = (h.sim.control.events(ADA).find((e) => e.id === created.id) as { changeKey: string }).changeKey;
+  assert.notEqual(parsed.changes[0]!.changeKey, changeKey);
+  assert.match(parsed.changes[0]!.changeKey!, /^DwAAABYAAAA/);
+  assert.ok(sameEventVersion(parsed.changes[0]!.changeKey!, changeKey));
 
   const forged = parseNotifications(delivery.body, new Map([[subscription.id, `${clientState}x`]]));
   assert.deepEqual(forged.changes, []);
@@ -98,6 +103,28 @@ test('renew moves the expiry; reauthorizationRequired arrives as a lifecycle eve
 
 test('a notification URL that fails the validation handshake gets no subscription', async () => {
   await assert.rejects(createSubscription(h.app, { ...target(), notificationUrl: `${base.replace(/:\d+$/, ':1')}/nobody` }), (err: Error) => err.name === 'GraphRejected');
+});
+
+test('sameEventVersion: the captured etag and changeKey shapes, equal text, and "cannot tell" as different', () => {
+  const version = Buffer.from('00112233445566778899aabbccddeeff0011aabbccdd', 'hex');
+  const withHeader = (type: number, v: Buffer) => {
+    const header = Buffer.alloc(8);
+    header.writeUInt32LE(type, 0);
+    header.writeUInt32LE(v.length, 4);
+    return Buffer.concat([header, v]).toString('base64');
+  };
+  const changeKey = withHeader(0x09, version);
+  const notified = withHeader(0x0f, version);
+  assert.match(changeKey, /^CQAAABYAAAA/);
+  assert.match(notified, /^DwAAABYAAAA/);
+  assert.ok(sameEventVersion(notified, changeKey), 'the same version behind each one\'s header');
+  assert.ok(sameEventVersion(changeKey, changeKey), 'equal text');
+  assert.ok(sameEventVersion(withHeader(0x0f, Buffer.from(changeKey, 'base64')), changeKey), 'the whole changeKey behind a header');
+  const other = Buffer.from(version);
+  other[21] = other[21]! ^ 1;
+  assert.equal(sameEventVersion(withHeader(0x0f, other), changeKey), false, 'another version');
+  assert.equal(sameEventVersion('not base64 !', changeKey), false);
+  assert.equal(sameEventVersion('AAAA', changeKey), false, 'too short to tell');
 });
 
 test('parseNotifications refuses what is not a notification collection, and compares clientState whole', () => {
