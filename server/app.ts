@@ -110,7 +110,17 @@ export async function startApp(config: Config, log: Logger): Promise<RunningApp>
           privateKey: config.SUPEROFFICE_PRIVATE_KEY!,
         }
       : undefined;
-  const superoffice = soSettings && createSuperOfficeServices(soSettings, { publicUrl: url, extraCaPem: sandbox?.caPem });
+  const superoffice =
+    soSettings &&
+    createSuperOfficeServices(soSettings, {
+      publicUrl: url,
+      extraCaPem: sandbox?.caPem,
+      // A verified ticket for a tenant whose serial changed: keep the serial SuperOffice now uses.
+      serialChanged: async (tenantId, serial) => {
+        const changed = await db('tenants').where({ id: tenantId }).whereNot({ serial }).update({ serial, updated_at: db.fn.now() });
+        if (changed) log.warn({ tenantId, serial }, 'SuperOffice now issues this tenant\'s tickets for another serial; kept it');
+      },
+    });
   const msApp: MicrosoftApp | undefined = sandbox
     ? sandbox.microsoft
     : config.MICROSOFT_CLIENT_ID && config.MICROSOFT_CLIENT_SECRET

@@ -80,6 +80,8 @@ export async function completeInstall(deps: InstallDeps, input: { state?: string
       tenant_state: 'Running',
       api_base_url: who.webApiUrl ?? null,
       serial: who.serial ?? null,
+      // A fresh consent starts the clock of refused ticket exchanges afresh.
+      ticket_failing_since: null,
       updated_at: trx.fn.now(),
     };
     const tenantId: string = existing

@@ -36,7 +36,10 @@ export interface SuperOfficeServices {
   fetch: typeof fetch;
 }
 
-export function createSuperOfficeServices(s: SuperOfficeSettings, opts: { publicUrl: string; extraCaPem?: string }): SuperOfficeServices {
+export function createSuperOfficeServices(
+  s: SuperOfficeSettings,
+  opts: { publicUrl: string; extraCaPem?: string; serialChanged?: (tenantId: string, serial: string) => Promise<void> },
+): SuperOfficeServices {
   let fetchFn: typeof fetch = fetch;
   let httpsAgent: https.Agent = https.globalAgent;
   if (opts.extraCaPem) {
@@ -51,6 +54,7 @@ export function createSuperOfficeServices(s: SuperOfficeSettings, opts: { public
     privateKey: parseRsaPrivateKey(s.privateKey),
     keys,
     fetch: fetchFn,
+    ...(opts.serialChanged ? { serialChanged: opts.serialChanged } : {}),
   });
   const states = new TenantStates(s.identityBaseUrl, fetchFn);
   return {

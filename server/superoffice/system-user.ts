@@ -30,6 +30,8 @@ export interface SystemUserOptions {
   now?: () => number;
   /** SuperOffice's sliding lifetime: 6 h. */
   ticketLifetimeMs?: number;
+  /** Keeps a serial learnt from a verified ticket (the tenant's serial changed since the installation). */
+  serialChanged?: (tenantId: string, serial: string) => Promise<void>;
 }
 
 interface Cached {
@@ -100,10 +102,7 @@ export class SystemUserTickets {
       const said = typeof fields.ErrorMessage === 'string' && fields.ErrorMessage.trim() ? fields.ErrorMessage : undefined;
       throw new TicketExchangeFailed(t.contextIdentifier, said ?? `no message (HTTP ${res.status})`, res.status);
     }
-    const claims = await this.opts.keys.verify(token, {
-      issuer: 'SuperOffice AS',
-      ...(t.serial && { audience: `spn:${t.serial}` }),
-    });
+    const claims = await this.verifyTicket(t, token);
     const ticket = claims[CLAIM('ticket')];
     if (typeof ticket !== 'string' || !ticket) throw new InvalidSuperOfficeToken('the system-user token holds no ticket');
     if (claims[CLAIM('ctx')] !== undefined && claims[CLAIM('ctx')] !== t.contextIdentifier) {
@@ -111,5 +110,26 @@ export class SystemUserTickets {
     }
     this.cache.set(t.tenantId, { ticket, lastUsed: this.now() });
     return ticket;
+  }
+
+  /**
+   * The ticket JWT, verified. Its audience is `spn:<serial>`, checked against the serial we hold;
+   * a tenant's serial can change without telling us (a restored or moved tenant, a simulator that
+   * forgot it), and a tenant must not be stuck failing until someone installs the app again. So a
+   * ticket meant for another serial is accepted only when everything else holds (SuperOffice's
+   * signature and issuer, expiry, and a `ctx` claim naming this tenant, in an answer to our own
+   * signed request for it), and the new serial is kept.
+   */
+  private async verifyTicket(t: SystemUserTenant, token: string) {
+    try {
+      return await this.opts.keys.verify(token, { issuer: 'SuperOffice AS', ...(t.serial && { audience: `spn:${t.serial}` }) });
+    } catch (err) {
+      if (!(err instanceof InvalidSuperOfficeToken) || !t.serial || !/audience/i.test(err.message)) throw err;
+      const claims = await this.opts.keys.verify(token, { issuer: 'SuperOffice AS' });
+      const serial = /^spn:(\d{1,20})$/.exec(typeof claims.aud === 'string' ? claims.aud : '')?.[1];
+      if (!serial || claims[CLAIM('ctx')] !== t.contextIdentifier) throw err;
+      await this.opts.serialChanged?.(t.tenantId, serial);
+      return claims;
+    }
   }
 }

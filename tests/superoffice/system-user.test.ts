@@ -50,6 +50,18 @@ test('a ticket is exchanged once, verified, cached per tenant, and works on the 
   assert.equal((await currentPrincipal(a)).status, 200);
 });
 
+test('a ticket for another serial than the one held is accepted once everything else holds, and the new serial is kept', async () => {
+  const learnt: Array<[string, string]> = [];
+  const t = tickets({ serialChanged: async (id, serial) => void learnt.push([id, serial]) });
+  // What the app kept from the installation is not the tenant's serial any more.
+  const stale = { ...tenant, tenantId: 't-serial', serial: '1000000001' };
+  const ticket = await t.ticket(stale);
+  assert.equal((await currentPrincipal(ticket)).status, 200);
+  assert.deepEqual(learnt, [['t-serial', so.tenant.serial]]);
+  // A ticket for another tenant is still refused, whatever its serial.
+  await assert.rejects(tickets().ticket({ ...stale, tenantId: 't-other', contextIdentifier: 'Cust99999' }), (e: Error) => e instanceof TicketExchangeFailed || /audience|ticket is for/.test(e.message));
+});
+
 test('a ticket unused for its sliding lifetime is renewed; invalidate() forces a fresh one', async () => {
   let now = Date.now();
   const t = tickets({ now: () => now, ticketLifetimeMs: 60_000 });
