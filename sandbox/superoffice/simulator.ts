@@ -52,7 +52,9 @@ export async function startSuperOfficeSimulator(opts: SuperOfficeSimulatorOption
   const tenantApi = createTenantApi({
     authenticate: tenantAuth(store),
     associates: (ctx) =>
-      store.tenant(ctx) ? store.users(store.tenant(ctx)!).map((a) => ({ associateId: a.associateId, personId: a.personId, name: `${a.firstName} ${a.lastName}`, email: a.email, isAdministrator: a.isAdministrator })) : [],
+      [...(store.tenant(ctx)?.associates.values() ?? [])].map((a) => ({
+        associateId: a.associateId, personId: a.personId, name: `${a.firstName} ${a.lastName}`, email: a.email, isAdministrator: a.isAdministrator, type: a.userType,
+      })),
     persons: (ctx) =>
       [...(store.tenant(ctx)?.persons.values() ?? [])].map((p) => ({ personId: p.personId, contactId: p.contactId, name: `${p.firstName} ${p.lastName}`, email: p.emails[0] ?? '' })),
     webhookDelivery: { allowHttp: opts.allowHttpWebhooks ?? false, ca: opts.ca.certPem, retryDelaysMs: opts.webhookRetryDelaysMs },

@@ -159,7 +159,7 @@ export function associateJson(id: number, c: EntityContext): Json | null {
   if (!a) return null;
   const login = a.email.split('@')[0]?.toUpperCase() ?? a.name;
   return {
-    AssociateId: a.associateId, Name: login, PersonId: a.personId, Rank: 0, Tooltip: '', Type: 'InternalAssociate',
+    AssociateId: a.associateId, Name: login, PersonId: a.personId, Rank: 0, Tooltip: '', Type: a.type ?? 'InternalAssociate',
     GroupIdx: 1, FullName: a.name, FormalName: a.name, Deleted: false, EjUserId: 0, UserName: a.email,
     TableRight: tableRight('Select, Update, Delete'), FieldProperties: {},
   };

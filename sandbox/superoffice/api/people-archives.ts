@@ -18,7 +18,7 @@ export const ALL_USERS: ArchiveDefinition<UserRow> = {
   rows: (api, ctx) => {
     const persons = api.deps.persons(ctx);
     // A user's person belongs to the owner company; the associate row itself has no company.
-    return api.deps.associates(ctx).map((a) => ({ ...a, contactId: persons.find((p) => p.personId === a.personId)?.contactId ?? 0 }));
+    return api.deps.associates(ctx).filter((a) => a.type !== 'SystemAssociate').map((a) => ({ ...a, contactId: persons.find((p) => p.personId === a.personId)?.contactId ?? 0 }));
   },
   columns: {
     associatedbid: { get: (r) => r.associateId },

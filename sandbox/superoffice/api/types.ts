@@ -14,6 +14,8 @@ export interface SoAssociate {
   name: string;
   email: string;
   isAdministrator: boolean;
+  /** Absent: InternalAssociate. The tenant's system user is a SystemAssociate, not one of its users. */
+  type?: 'InternalAssociate' | 'SystemAssociate';
 }
 
 export interface SoPerson {
@@ -26,6 +28,11 @@ export interface SoPerson {
 export interface TenantApiDeps {
   /** Sets res.locals.principal (SoPrincipal) or answers 401/421/503 itself. */
   authenticate: RequestHandler;
+  /**
+   * Every associate of the tenant, its system user included: on the real service a system-user
+   * ticket acts as an associate of the tenant, so a default entity it gets names that associate and
+   * must post back. Lists of users (the AllUsers archive) leave SystemAssociates out.
+   */
   associates(ctx: string): SoAssociate[];
   persons(ctx: string): SoPerson[];
   now?: () => Date;
