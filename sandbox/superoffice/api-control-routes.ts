@@ -5,6 +5,7 @@ import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { SoApiError } from './api/errors.ts';
 import type { TenantApiControl } from './api/tenant-api.ts';
+import { WEBHOOK_REFUSALS } from './api/webhook-access.ts';
 import type { Json } from './api/wire.ts';
 
 const updateMode = z.enum(['OnlyThis', 'ThisAndForward', 'StopRecurrence']).optional();
@@ -28,6 +29,7 @@ const schemas = {
     })
     .partial()
     .strict(),
+  webhookAccess: z.object({ granted: z.boolean(), refusal: z.enum(WEBHOOK_REFUSALS).optional() }).strict(),
 };
 
 function parse<T>(schema: z.ZodType<T>, input: unknown, res: Response): T | undefined {
@@ -103,6 +105,14 @@ export function apiControlRouter(control: TenantApiControl, opts: ApiControlOpti
       return void res.status(400).json({ error: 'bad_request', message: 'count: only meaningful together with status' });
     }
     control.injectApiFaults(String(req.params.ctx), b);
+    res.status(204).end();
+  });
+  // Online refuses the Webhook agent unless access was requested: `{ granted: false, refusal? }`
+  // answers every Webhook call as set (forbidden, unauthorized, not_found, fault).
+  r.put('/control/tenants/:ctx/webhook-access', (req, res) => {
+    const b = parse(schemas.webhookAccess, req.body, res);
+    if (!b) return;
+    control.setWebhookAccess(String(req.params.ctx), b);
     res.status(204).end();
   });
   r.get('/control/tenants/:ctx/webhooks', (req, res) => void res.json(control.webhooks(String(req.params.ctx))));

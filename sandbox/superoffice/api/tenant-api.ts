@@ -16,12 +16,14 @@ import { mountForeignKeys } from './foreign-keys.ts';
 import { ApiStore } from './store.ts';
 import { isKnownZone, type TimeZoneView } from './time-zone.ts';
 import type { SoPrincipal, TenantApiDeps } from './types.ts';
+import { WEBHOOK_AGENT_PATHS, WebhookAccess, type WebhookRefusal } from './webhook-access.ts';
 import { mountWebhooks, webhookJson } from './webhooks.ts';
 import { mountWebPanels } from './web-panels.ts';
 import type { Json } from './wire.ts';
 
 export type { SoPrincipal, TenantApiDeps } from './types.ts';
 export type { DeliveryRecord, WebhookFaults } from './dispatcher.ts';
+export type { WebhookRefusal } from './webhook-access.ts';
 
 export const TENANT_API_MOUNT = '/:ctx/api/v1';
 
@@ -52,6 +54,8 @@ export interface TenantApiControl {
   deliveries(ctx?: string): DeliveryRecord[];
   injectWebhookFaults(ctx: string, faults: Partial<WebhookFaults>): void;
   injectApiFaults(ctx: string, faults: ApiFaultInjection): void;
+  /** Online's default is no access to the Webhook agent (webhook-access.ts); the simulator grants it unless told. */
+  setWebhookAccess(ctx: string, access: { granted: boolean; refusal?: WebhookRefusal }): void;
   /** The tenant's base time zone (IANA), in which un-offset dates are read and series are expanded. */
   setBaseTimeZone(ctx: string, zone: string): void;
   /** Resolves when no webhook delivery is in flight or waiting to retry. */
@@ -120,6 +124,7 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
     next();
   };
 
+  const webhookAccess = new WebhookAccess();
   const router = express.Router({ mergeParams: true });
   router.use(count, faults, deps.authenticate, sameTenant);
   router.use(express.json({ limit: '1mb', strict: false, type: ['application/json', 'application/*+json'] }));
@@ -127,6 +132,7 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
   mountArchive(router, api);
   mountDirectoryAgents(router, api);
   mountForeignKeys(router, api);
+  router.use(WEBHOOK_AGENT_PATHS, webhookAccess.gate);
   mountWebhooks(router, api);
   mountWebPanels(router, api);
   router.use((req, res) => sendSoError(res, 404, 'NotFound', `No endpoint for ${req.method} ${req.path}`));
@@ -161,6 +167,7 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
       if (f.latencyMs !== undefined) t.latencyMs = f.latencyMs;
       if (f.status) t.status = { code: f.status, count: f.count ?? 1, retryAfterSeconds: f.retryAfterSeconds };
     },
+    setWebhookAccess: (ctx, access) => webhookAccess.set(ctx, access),
     setBaseTimeZone(ctx, zone) {
       if (!isKnownZone(zone)) throw new Error(`unknown time zone ${JSON.stringify(zone)}`);
       store.tenant(ctx).baseZone = zone;
