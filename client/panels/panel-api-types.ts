@@ -38,6 +38,8 @@ export interface AdminOverview {
     name: string;
     subscriptionState: string;
     seats: { used: number; total: number | null };
+    /** Words for the administrator while SuperOffice refuses the app its webhook; null while it is in place. */
+    webhookMessage: string | null;
   };
   profiles: ProfileSummary[];
   calendarSystems: CalendarSystemOption[];

@@ -2,14 +2,21 @@
 // activity.* (found again by its target URL), each created once and updated in place after that.
 // Running it twice, or after a manifest upgrade, never duplicates a panel or a webhook. It also
 // puts a webhook that SuperOffice stopped (TooManyErrors) back to Active.
+//
+// Panels and webhook are two steps, panels first: in Online the Webhook agent "is not available
+// by default. Access must be requested" (SuperOffice's Webhook agent pages), and a refusal there
+// must not cost the tenant its panels (see webhookAgentRefusal).
 import { randomBytes } from 'node:crypto';
 import { ListAgent, Navigation, UrlEncoding, WebhookAgent, WebhookState, type WebPanelEntity, type Webhook } from '@superoffice/webapi';
 import type { AppManifest } from '../../manifest/manifest.ts';
-import type { AgentFactory } from './api-client.ts';
+import { SuperOfficeRequestFailed, type AgentFactory } from './api-client.ts';
+import { InstallationRevoked } from './errors.ts';
 
 export interface ProvisionResult {
   panels: Array<{ progId: string; webPanelId: number; action: 'created' | 'updated' | 'unchanged' }>;
-  webhook: { webhookId: number; action: 'created' | 'updated' | 'unchanged' | 'reactivated' };
+  webhook:
+    | { webhookId: number; action: 'created' | 'updated' | 'unchanged' | 'reactivated' }
+    | { action: 'refused'; superOfficeMessage: string };
 }
 
 export interface ProvisionInput {
@@ -51,7 +58,7 @@ function same(current: object, wanted: object): boolean {
   );
 }
 
-export async function provisionTenant(agent: AgentFactory, input: ProvisionInput): Promise<ProvisionResult> {
+export async function provisionPanels(agent: AgentFactory, input: Pick<ProvisionInput, 'manifest' | 'publicUrl'>): Promise<ProvisionResult['panels']> {
   const lists = agent(ListAgent);
   const panels: ProvisionResult['panels'] = [];
   for (const p of input.manifest.webPanels) {
@@ -70,7 +77,10 @@ export async function provisionTenant(agent: AgentFactory, input: ProvisionInput
       panels.push({ progId: p.progId, webPanelId: saved.webPanelId ?? 0, action: 'created' });
     }
   }
+  return panels;
+}
 
+export async function provisionWebhook(agent: AgentFactory, input: ProvisionInput): Promise<ProvisionResult['webhook']> {
   const hooks = agent(WebhookAgent);
   const targetUrl = join(input.publicUrl, input.manifest.webhook.targetPath);
   const wantedHook: Partial<Webhook> = {
@@ -84,7 +94,7 @@ export async function provisionTenant(agent: AgentFactory, input: ProvisionInput
   const all = (await hooks.getAllWebhooksAsync('', '', WebhookState.Unknown)) ?? [];
   // Ours is the one that posts to our target; a second (say, from an old manual setup) is left alone.
   const existing = all.find((h) => h.targetUrl === targetUrl);
-  let webhook: ProvisionResult['webhook'];
+  let webhook: { webhookId: number; action: 'created' | 'updated' | 'unchanged' | 'reactivated' };
   if (existing?.webhookId) {
     const stopped = existing.state !== WebhookState.Active;
     const { secret: _s, ...visible } = wantedHook;
@@ -100,5 +110,26 @@ export async function provisionTenant(agent: AgentFactory, input: ProvisionInput
     const saved = await hooks.saveWebhookAsync({ ...blank, ...wantedHook, state: WebhookState.Active } as Webhook);
     webhook = { webhookId: saved.webhookId ?? 0, action: 'created' };
   }
-  return { panels, webhook };
+  return webhook;
+}
+
+/** A fault's words that say the app may not use the agent (only consulted when the status says nothing). */
+const NOT_ALLOWED = /not (allowed|available|permitted|licen[cs]ed)|no access|access (is )?denied|forbidden|restricted|permission|unauthori[sz]ed/i;
+
+/**
+ * SuperOffice's words when an error of the webhook step means the Webhook agent is refused to the
+ * app, else undefined (the tenant is down or moved, a rate limit, our network, a target URL
+ * SuperOffice could not reach: handled as any other failure). No page says how the refusal
+ * answers, so every plausible answer counts: 403; 404 (the agent not exposed); a fault of any other
+ * status whose message says the app is not allowed; and a 401 that a fresh ticket did not cure,
+ * which the API client reports as InstallationRevoked. Only call this for the webhook step run
+ * after the panel step went through with the same installation: a 401 on the webhook agent alone
+ * is that agent refused, not the installation.
+ */
+export function webhookAgentRefusal(err: unknown): string | undefined {
+  if (err instanceof InstallationRevoked) return err.reason;
+  if (!(err instanceof SuperOfficeRequestFailed) || err.status === undefined) return undefined;
+  if (err.status === 403 || err.status === 404) return err.superOfficeMessage;
+  if (err.status !== 429 && NOT_ALLOWED.test(err.superOfficeMessage)) return err.superOfficeMessage;
+  return undefined;
 }

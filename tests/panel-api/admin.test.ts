@@ -74,13 +74,25 @@ test('overview: the tenant, its seats and only its own profiles; the calendar sy
   await addLink(t.db, tenantA, profileId, { associateId: 91, state: 'unlinked' });
   const res = await api.call('GET', '/admin/overview', { as: admin });
   assert.equal(res.status, 200);
-  assert.deepEqual(res.body.tenant, { contextIdentifier: 'CustA', name: 'Alpha AS', subscriptionState: 'active', seats: { used: 1, total: 3 } });
+  assert.deepEqual(res.body.tenant, { contextIdentifier: 'CustA', name: 'Alpha AS', subscriptionState: 'active', seats: { used: 1, total: 3 }, webhookMessage: null });
   assert.deepEqual(res.body.profiles.map((p: { name: string }) => p.name), ['Overview 365']);
   assert.equal(res.body.profiles[0].linkedUsers, 1);
   assert.deepEqual(res.body.profiles[0].connection, { state: 'not_connected', mode: 'tenant', verifiedAt: null, message: res.body.profiles[0].connection.message });
   assert.deepEqual(res.body.calendarSystems.map((s: { id: string; available: boolean }) => [s.id, s.available]), [['graph', true], ['ews', false], ['google', false]]);
   await t.db('links').where({ tenant_id: tenantA }).delete();
   await t.db('profiles').where({ id: profileId }).delete();
+});
+
+test('overview: while SuperOffice refuses the webhook, the words provisioning stored are shown to this tenant\'s administrator only', async () => {
+  const words = 'SuperOffice has not given Calendar Sync access to webhooks for this customer.';
+  await t.db('tenants').where({ id: tenantB }).update({ webhook_message: words });
+  try {
+    assert.equal((await api.call('GET', '/admin/overview', { as: admin })).body.tenant.webhookMessage, null);
+    await t.db('tenants').where({ id: tenantA }).update({ webhook_message: words });
+    assert.equal((await api.call('GET', '/admin/overview', { as: admin })).body.tenant.webhookMessage, words);
+  } finally {
+    await t.db('tenants').whereIn('id', [tenantA, tenantB]).update({ webhook_message: null });
+  }
 });
 
 test('profiles: create, read with defaults, change; invalid settings answer 422 naming the field; another tenant\'s profile is 404', async () => {

@@ -184,3 +184,79 @@ test('a suspension whose Resume push was lost ends at the recheck: SuperOffice i
   await provision();
   assert.equal((await t.db('tenants').where({ id: tenantId }).first('tenant_state')).tenant_state, 'Unknown');
 });
+
+// Online: "The Webhook agent is not available in Online by default. Access must be requested"
+// (v1WebhookAgent_GetAllWebhooks.md). How a refusal answers is not documented; the simulator
+// answers in each plausible way.
+const tenantWords = async () => (await t.db('tenants').where({ id: tenantId }).first('webhook_message', 'installation_state', 'status_message')) as {
+  webhook_message: string | null;
+  installation_state: string;
+  status_message: string | null;
+};
+const lastProvision = async () => {
+  const [last] = await t.db('audit_log').where({ tenant_id: tenantId, action: 'provision' }).orderBy('id', 'desc').limit(1);
+  return (typeof last.after === 'string' ? JSON.parse(last.after) : last.after) as { panels: Array<{ action: string }>; webhook: { action: string; webhookId?: number } };
+};
+
+test('with the Webhook agent refused (403, as in Online without access), provisioning sets up the panels, succeeds, and tells the administrator what to request; granting access lets the next round create the webhook and clear the words', async () => {
+  for (const h of await webhooks()) await services.api.call(who(), (agent) => agent(WebhookAgent).deleteWebhookAsync(h.webhookId!));
+  await services.api.call(who(), (agent) => agent(ListAgent).deleteAppWebPanelsAsync());
+  assert.equal((await panels()).length, 0);
+  so.simulator.api.setWebhookAccess('Cust12345', { granted: false });
+  try {
+    await provision();
+    assert.deepEqual((await panels()).map((p) => p.progId).sort(), manifest.webPanels.map((p) => p.progId).sort());
+    const row = await tenantWords();
+    assert.equal(row.installation_state, 'active');
+    assert.equal(row.status_message, null);
+    assert.match(row.webhook_message ?? '', /^SuperOffice has not given Calendar Sync access to webhooks for this customer \(the Webhook agent is not available in Online by default\)\./);
+    assert.match(row.webhook_message ?? '', /Ask SuperOffice to enable the Webhook agent for the Calendar Sync app/);
+    assert.match(row.webhook_message ?? '', /changes made in SuperOffice reach calendars at the next reconciliation, within 5 minutes/);
+    assert.match(row.webhook_message ?? '', /SuperOffice said: ".+"$/);
+    const result = await lastProvision();
+    assert.equal(result.webhook.action, 'refused');
+    assert.ok(result.panels.every((p) => p.action === 'created'));
+    // The next round is refused again: the words stay, nothing fails.
+    await provision();
+    assert.equal((await tenantWords()).webhook_message, row.webhook_message);
+  } finally {
+    so.simulator.api.setWebhookAccess('Cust12345', { granted: true });
+  }
+  await provision();
+  const hs = await webhooks();
+  assert.equal(hs.length, 1);
+  assert.equal(hs[0]!.targetUrl, `${appUrl}/webhooks/superoffice`);
+  assert.equal(hs[0]!.state, WebhookState.Active);
+  assert.equal((await lastProvision()).webhook.action, 'created');
+  assert.equal((await tenantWords()).webhook_message, null);
+});
+
+test('every other plausible refusal of the Webhook agent alone (401 that a fresh ticket does not cure, 404, a fault saying not allowed) is handled alike: words kept, tenant not revoked, panels in place', async () => {
+  for (const refusal of ['unauthorized', 'not_found', 'fault'] as const) {
+    so.simulator.api.setWebhookAccess('Cust12345', { granted: false, refusal });
+    try {
+      await provision();
+      const state = await t.db('tenants').where({ id: tenantId }).first('installation_state');
+      assert.equal(state.installation_state, 'active', `${refusal}: a refused agent is not a revoked installation`);
+      assert.match((await tenantWords()).webhook_message ?? '', /^SuperOffice has not given Calendar Sync access to webhooks/, refusal);
+      assert.equal((await lastProvision()).webhook.action, 'refused', refusal);
+      assert.equal((await panels()).length, manifest.webPanels.length, refusal);
+    } finally {
+      so.simulator.api.setWebhookAccess('Cust12345', { granted: true });
+    }
+    await provision();
+    assert.equal((await tenantWords()).webhook_message, null, `${refusal}: cleared once access works`);
+    assert.equal((await webhooks()).length, 1);
+  }
+});
+
+test('a failure of the webhook step that is no refusal still fails the run, and leaves no words about access', async () => {
+  const [hook] = await webhooks();
+  // Saving the webhook again (a new secret) makes SuperOffice post a test event to a target that is gone.
+  await services.api.call(who(), (agent) => agent(WebhookAgent).deleteWebhookAsync(hook!.webhookId!));
+  const elsewhere = createProvisionTenantTask({ db: t.db, keyring, api: services.api, manifest, publicUrl: 'http://127.0.0.1:9' });
+  await assert.rejects(elsewhere({ tenantId }, ctx()), (e: Error) => e.name === 'SuperOfficeRequestFailed' && /test POST/.test(e.message));
+  assert.equal((await tenantWords()).webhook_message, null);
+  await provision();
+  assert.equal((await webhooks()).length, 1);
+});

@@ -4,12 +4,14 @@
 // a tenant in maintenance defers the run without losing the change.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { WebhookAgent, WebhookState } from '@superoffice/webapi';
 import { loadManifest } from '../../manifest/manifest.ts';
 import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
 import { RetryLaterError } from '../../server/jobs/errors.ts';
 import { createProvisionTenantTask } from '../../server/jobs/provision-tenant.ts';
 import { createReconcileTenantTask, RECONCILE_TENANT_TASK } from '../../server/jobs/reconcile-tenant.ts';
 import { createReconcileAllTask, RECONCILE_CRONTAB } from '../../server/jobs/reconcile-all.ts';
+import { PROVISION_TENANT_TASK } from '../../server/jobs/provision-tenant.ts';
 
 const CTX = 'Cust12345';
 let h: SuperOfficeApp;
@@ -20,14 +22,16 @@ let services: SuperOfficeApp['services'];
 let keyring: SuperOfficeApp['keyring'];
 let tenantId: string;
 let linkId: string;
+let provision: () => Promise<void>;
 const ctx = () => h.ctx();
 
 before(async () => {
   h = await startSuperOfficeApp();
   ({ t, so, queue, services, keyring, tenantId, linkId } = h);
   const appUrl = h.appUrl;
+  provision = () => createProvisionTenantTask({ db: t.db, keyring, api: services.api, manifest: loadManifest(), publicUrl: appUrl })({ tenantId }, ctx());
   // The activity webhook, so that deliveries exist to be lost.
-  await createProvisionTenantTask({ db: t.db, keyring, api: services.api, manifest: loadManifest(), publicUrl: appUrl })({ tenantId }, ctx());
+  await provision();
 });
 
 after(() => h.close());
@@ -153,4 +157,38 @@ test('the reconciliation crontab parses as graphile-worker reads it', async () =
   const [item] = parseCrontab(RECONCILE_CRONTAB);
   assert.equal(item?.task, 'reconcile-all');
   assert.equal(item?.options.jobKey, 'reconcile-all');
+});
+
+test('while SuperOffice refuses the Webhook agent (Online\'s default), sync runs on reconciliation alone: a new appointment reaches its owner\'s link through reconcile-tenant; every round retries the webhook', async () => {
+  const hooks = () => services.api.call(h.who(), (agent) => agent(WebhookAgent).getAllWebhooksAsync('', '', WebhookState.Unknown));
+  for (const hook of await hooks()) await services.api.call(h.who(), (agent) => agent(WebhookAgent).deleteWebhookAsync(hook.webhookId!));
+  await drainLinkJobs();
+  await reconcile();
+  await drainLinkJobs();
+  // Through the simulator's control API, as the shell and tools outside the process set it.
+  const access = (body: unknown) =>
+    so.fetch(`${so.sim.url}/control/tenants/${CTX}/webhook-access`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal((await access({ granted: false, refusal: 'maybe' })).status, 400);
+  assert.equal((await access({ granted: false })).status, 204);
+  try {
+    await provision();
+    assert.match((await t.db('tenants').where({ id: tenantId }).first('webhook_message')).webhook_message ?? '', /next reconciliation/);
+    const made = so.simulator.api.editAsUser(CTX, 5, { op: 'create', appointment: { StartDate: '2026-12-05T09:00:00Z', EndDate: '2026-12-05T10:00:00Z', Description: 'No webhook' } });
+    const id = Number(made?.AppointmentId);
+    await so.simulator.api.idle();
+    assert.equal(so.simulator.api.deliveries(CTX).filter((d) => d.primaryKey === id).length, 0, 'no webhook, no delivery');
+    assert.equal((await linkJobs()).length, 0);
+    await reconcile();
+    assert.deepEqual((await linkJobs()).map((j) => j.payload), [{ tenantId, linkId, reason: 'reconcile' }]);
+    assert.ok(await t.db('sync_hints').where({ tenant_id: tenantId, link_id: linkId, side: 'superoffice', item_id: String(id) }).first());
+    // The round that reconciles also queues the provisioning that tries the webhook again.
+    await createReconcileAllTask({ db: t.db, queue })({}, ctx());
+    assert.ok(await t.db('graphile_worker._private_jobs').where({ key: `provision:${tenantId}` }).first(), PROVISION_TENANT_TASK);
+  } finally {
+    assert.equal((await access({ granted: true })).status, 204);
+  }
+  await provision();
+  assert.equal((await hooks()).length, 1);
+  assert.equal((await t.db('tenants').where({ id: tenantId }).first('webhook_message')).webhook_message, null);
+  await drainLinkJobs();
 });
