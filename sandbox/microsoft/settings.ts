@@ -26,6 +26,12 @@ export interface MsSettings {
   validationTimeoutMs: number;
   /** How an unknown or expired delta token is answered: 410 Gone with Location, or 400 syncStateNotFound. */
   deltaTokenExpiry: '410' | 'syncStateNotFound';
+  /**
+   * What calendarView/delta sends for a series' occurrences and exceptions: `calendarView`, the
+   * properties a GET of the calendarView gives them (as event-delta documents), or `idOnly`, no more
+   * than `id` and `@odata.etag` (a shape no document promises; it proves a client copes with less).
+   */
+  deltaOccurrences: 'calendarView' | 'idOnly';
   /** Older delta states of a mailbox are evicted (Outlook keeps sync state in a cache, not forever). */
   maxDeltaStatesPerMailbox: number;
   /** Page size of event lists, calendarView and delta when the client asks for none (a guess for delta). */
@@ -59,6 +65,7 @@ export function defaultSettings(): MsSettings {
     notificationRetryDelaysMs: [1_000, 10_000, 60_000, 300_000, 900_000, 3_600_000, 3_600_000, 3_600_000, 3_600_000],
     validationTimeoutMs: 10_000,
     deltaTokenExpiry: '410',
+    deltaOccurrences: 'calendarView',
     maxDeltaStatesPerMailbox: 20,
     defaultPageSize: 10,
     usersPageSize: 100,

@@ -1,16 +1,20 @@
 // calendarView/delta. The simulator keeps, per delta token, the sync state Exchange keeps: which
 // instances the client has seen in the window and at which change key. A round compares the window
-// now with that state: new or changed instances come back whole (plain occurrences bare, as the real
-// service sends them), instances gone from the window (deleted, cancelled, or moved out) come back
-// as `@removed: {reason: "deleted"}`. The round's answer is computed once and paged out with
-// $skiptoken links; the last page's $deltatoken names the state for the next round.
+// now with that state: new or changed instances come back whole, occurrences and exceptions with the
+// same properties a GET of the calendarView gives them (event-delta: "the same properties you'd
+// normally get from a GET /calendarView"; delta-query-events: $select is not supported, so it is
+// refused here and every item is the full set; the setting `deltaOccurrences: 'idOnly'` sends a
+// series' instances as id and etag only, a shape to prove clients cope with less). Instances gone
+// from the window (deleted, cancelled, or moved out) come back as `@removed: {reason: "deleted"}`.
+// The round's answer is computed once and paged out with $skiptoken links; the last page's
+// $deltatoken names the state for the next round.
 //
 // Tokens are opaque to clients but carry the window, so an evicted or expired one can still be
 // answered with a Location to restart from: 410 Gone (code syncStateNotFound) or, as configured,
 // 400 syncStateNotFound. States are evicted per mailbox beyond a limit and by the control API.
 import { json, link, mailboxFor, simulatorOrigin, type GraphContext, type GraphRequest, type GraphResponse, type Route } from './context.ts';
 import { badRequest, GraphError } from './errors.ts';
-import { bareOccurrenceJson, eventJson } from './event-json.ts';
+import { eventJson } from './event-json.ts';
 import type { JsonObject } from './event-model.ts';
 import { opaqueToken } from './ids.ts';
 import { parseWindow } from './paging.ts';
@@ -124,9 +128,12 @@ export class DeltaStore {
       const now = box.deltaInstances(calendarId, w.from, w.to);
       const next = new Map(now.map((i) => [i.id, i.changeKey]));
       const items: JsonObject[] = [];
+      const view = { prefer: req.prefer, select: null, expand: null, webOrigin: simulatorOrigin(this.ctx) };
       for (const inst of now) {
         if (seen.get(inst.id) === inst.changeKey) continue;
-        items.push(inst.kind === 'occurrence' ? bareOccurrenceJson(inst, req.prefer) : { '@odata.type': '#microsoft.graph.event', ...eventJson(inst, box, { prefer: req.prefer, select: null, expand: null, webOrigin: simulatorOrigin(this.ctx) }) });
+        const full = eventJson(inst, box, view);
+        const lean = this.ctx.settings.deltaOccurrences === 'idOnly' && (inst.kind === 'occurrence' || inst.kind === 'exception');
+        items.push({ '@odata.type': '#microsoft.graph.event', ...(lean ? { '@odata.etag': full['@odata.etag']!, id: inst.id } : full) });
       }
       for (const id of seen.keys()) {
         if (!next.has(id)) items.push({ '@odata.type': '#microsoft.graph.event', id, '@removed': { reason: 'deleted' } });

@@ -1,8 +1,8 @@
 // An event as Graph v1.0 writes it: the full property set by default, `$select` trimming it to the
 // named properties plus `id` and `@odata.etag`, extended properties only when expanded (and then only
 // when the event has one of them), start/end in the Prefer outlook.timezone zone. All-day events are
-// floating midnights: their dateTime is midnight whatever zone is asked for. In delta answers a plain
-// occurrence is bare (id, type, seriesMasterId, start, end), as the real service sends it.
+// floating midnights: their dateTime is midnight whatever zone is asked for. Delta answers use the
+// same rendering for every instance, occurrences included (delta.ts).
 import type { Mailbox, Instance } from './mailbox.ts';
 import type { JsonObject } from './event-model.ts';
 import type { Prefer } from './odata.ts';
@@ -118,17 +118,4 @@ export function eventJson(inst: Instance, box: Mailbox, view: RenderView): JsonO
     if (props.length) out.singleValueExtendedProperties = props;
   }
   return out;
-}
-
-/** A plain occurrence in a delta page: only what identifies it and places it in time. */
-export function bareOccurrenceJson(inst: Instance, prefer: Prefer): JsonObject {
-  return {
-    '@odata.type': '#microsoft.graph.event',
-    '@odata.etag': `W/"${inst.changeKey}"`,
-    id: inst.id,
-    seriesMasterId: inst.master.id,
-    type: inst.kind,
-    start: time(inst.content.start, inst.content.startZone, inst.content.isAllDay, prefer),
-    end: time(inst.content.end, inst.content.endZone, inst.content.isAllDay, prefer),
-  };
 }

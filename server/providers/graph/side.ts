@@ -2,7 +2,9 @@
 // Changes come from `calendarView/delta` over the window (graph-ews spec 3): the deltaLink is the
 // cursor. Delta lists occurrences, not series, and cannot expand our stable-key property, so every
 // event it names is read again by id (in `$batch`es of 20) and a series is read as its master plus
-// its instances. An `@removed` entry means deleted *or* moved out of the window; it is reported as a
+// its instances. Graph documents delta items with calendarView's properties (`type`,
+// `seriesMasterId`), which lead from an occurrence to its series at once; an entry without them is
+// read and, if it turns out to be an occurrence or exception, its series is read instead. An `@removed` entry means deleted *or* moved out of the window; it is reported as a
 // deletion only once a GET says the event is gone, otherwise the event itself is returned (the
 // engine decides what an item outside the window means).
 //
@@ -142,6 +144,16 @@ export function createGraphSide(opts: GraphSideOptions): CalendarSide {
         const ev = stillThere.get(id);
         if (ev) events.set(id, ev);
       }
+      const masters: string[] = [];
+      for (const [id, ev] of events) {
+        if ((ev.type !== 'occurrence' && ev.type !== 'exception') || !ev.seriesMasterId) continue;
+        events.delete(id);
+        wanted.delete(id);
+        if (!wanted.has(ev.seriesMasterId)) masters.push(ev.seriesMasterId);
+        wanted.add(ev.seriesMasterId);
+      }
+      const unread = masters.filter((id) => !events.has(id));
+      if (unread.length) for (const [id, ev] of await reader.events(unread)) events.set(id, ev);
       const items = await reader.items([...events.values()]);
       for (const id of wanted) {
         const loaded = items.get(id);

@@ -149,6 +149,29 @@ test('delta reports edits, confirmed deletions, and events moved out of the wind
   assert.equal(page.changes.length, 3);
 });
 
+test('a series changed in one occurrence is reported as the series, whether delta items carry calendarView\'s properties or only an id', async () => {
+  const side = h.side();
+  const series = userCreate({
+    subject: 'Retro', start: oslo('2026-09-07T13:00:00'), end: oslo('2026-09-07T14:00:00'),
+    recurrence: { pattern: { type: 'weekly', interval: 1, daysOfWeek: ['monday'] }, range: { type: 'numbered', startDate: '2026-09-07', numberOfOccurrences: 4 } },
+  });
+  const occurrenceOn = (day: string) => String(h.sim.control.events(ADA, { start: new Date(`${day}T00:00:00Z`), end: new Date(`${day}T23:59:59Z`) }).find((o) => o.seriesMasterId === series)!.id);
+  let cursor = (await side.listChanges(null)).nextCursor;
+  try {
+    for (const [shape, day] of [['calendarView', '2026-09-14'], ['idOnly', '2026-09-21']] as const) {
+      h.sim.control.settings.deltaOccurrences = shape;
+      userUpdate(occurrenceOn(day), { subject: `Retro (${shape})` });
+      const page = await side.listChanges(cursor);
+      cursor = page.nextCursor;
+      assert.deepEqual(page.changes.map((c) => c.id), [series], `${shape}: the series, and no occurrence, is the change`);
+      const exceptions = item(page.changes[0]).event.recurrence?.exceptions ?? [];
+      assert.ok(exceptions.some((x) => x.kind === 'changed' && x.changes.title === `Retro (${shape})`), `${shape}: ${JSON.stringify(exceptions)}`);
+    }
+  } finally {
+    h.sim.control.settings.deltaOccurrences = 'calendarView';
+  }
+});
+
 test('an expired delta token is CursorExpired; a cursor of another mailbox too', async () => {
   const side = h.side();
   const page = await side.listChanges(null);

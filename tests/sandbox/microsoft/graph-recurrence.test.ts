@@ -1,6 +1,7 @@
 // Recurring series through the Graph client: a weekly series expanded in calendarView with stable
 // occurrence ids, an occurrence moved (exception) and one cancelled, both by the app and by a person,
-// and how the series looks in delta (master whole, plain occurrences bare, @removed for the cancelled).
+// and how the series looks in delta: the master whole, occurrences and exceptions with the same
+// properties calendarView gives them (event-delta, v1.0), @removed for the cancelled.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@microsoft/microsoft-graph-client';
@@ -64,13 +65,30 @@ describe('Microsoft simulator: recurring events', () => {
     assert.deepEqual(instances.map((i) => i.id), [occ[2]!.id, occ[3]!.id]);
   });
 
-  test('delta: the master whole, occurrences bare, then a moved and a cancelled occurrence', async () => {
-    const first = (await g.api(`/users/${ADA}/calendarView/delta`).query(WINDOW).header('Prefer', 'odata.maxpagesize=50').get()) as Page;
+  /** Each delta item that calendarView also lists must carry exactly what calendarView gives it. */
+  const sameAsCalendarView = async (items: Ev[], prefer: string) => {
+    const listed = ((await g.api(`/users/${ADA}/calendarView`).query(WINDOW).top(100).header('Prefer', prefer).get()) as Page).value;
+    const byId = new Map(listed.map((e) => [e.id, e]));
+    const compared = items.filter((e) => byId.has(e.id));
+    for (const e of compared) {
+      const { '@odata.type': odataType, ...rest } = e;
+      assert.equal(odataType, '#microsoft.graph.event');
+      assert.deepEqual(rest, byId.get(e.id), `delta item ${e.type} ${e.id}`);
+    }
+    return compared.length;
+  };
+
+  test('delta: the master whole, occurrences as calendarView gives them, then a moved and a cancelled occurrence', async () => {
+    const prefer = 'outlook.timezone="W. Europe Standard Time"';
+    const first = (await g.api(`/users/${ADA}/calendarView/delta`).query(WINDOW).header('Prefer', `${prefer}, odata.maxpagesize=50`).get()) as Page;
     const types = first.value.map((e) => e.type);
     assert.equal(types.filter((t) => t === 'seriesMaster').length, 1);
     assert.equal(types.filter((t) => t === 'occurrence').length, 10);
-    const bare = first.value.find((e) => e.type === 'occurrence')!;
-    assert.deepEqual(Object.keys(bare).sort(), ['@odata.etag', '@odata.type', 'end', 'id', 'seriesMasterId', 'start', 'type']);
+    const occurrence = first.value.find((e) => e.type === 'occurrence')!;
+    assert.equal(occurrence.subject, 'Stand-up', 'an occurrence carries its content, not only its place in time');
+    assert.equal(occurrence.seriesMasterId, master.id);
+    assert.ok(['changeKey', 'iCalUId', 'originalStart', 'bodyPreview', 'organizer', 'attendees', 'webLink'].every((k) => k in occurrence));
+    assert.equal(await sameAsCalendarView(first.value, prefer), 10);
     assert.equal(first.value.find((e) => e.type === 'seriesMaster')?.subject, 'Stand-up');
 
     const occ = await view();
@@ -93,6 +111,7 @@ describe('Microsoft simulator: recurring events', () => {
     const byId = new Map(second.value.map((e) => [e.id, e]));
     assert.deepEqual(byId.get(occ[5]!.id)?.['@removed'], { reason: 'deleted' });
     assert.equal(byId.get(occ[4]!.id)?.subject, 'Stand-up (late)', 'an exception comes whole');
+    assert.equal(await sameAsCalendarView([byId.get(occ[4]!.id)!], 'outlook.timezone="UTC"'), 1);
     assert.equal(byId.get(master.id)?.type, 'seriesMaster', 'the master changed with its exceptions');
 
     // A person cancels another occurrence in Outlook.
