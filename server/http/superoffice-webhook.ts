@@ -14,6 +14,7 @@ import { addSyncHint } from '../db/sync-hints.ts';
 import { findInstalledTenant } from '../db/tenants.ts';
 import { loadCredential } from '../db/credentials.ts';
 import type { Queue } from '../jobs/queue.ts';
+import { routeActivityJob } from '../jobs/route-activity.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { isDocumentEvent, ownerAssociateId, webhookPayloadSchema } from '../superoffice/webhook-payload.ts';
 import { WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
@@ -31,7 +32,7 @@ const NO_SECRET = randomBytes(32).toString('base64');
 export interface SuperOfficeWebhookDeps {
   db: Db;
   keyring: Keyring;
-  queue: Pick<Queue, 'enqueueLinkSync'>;
+  queue: Pick<Queue, 'enqueue' | 'enqueueLinkSync'>;
 }
 
 export function superOfficeWebhookRouter(deps: SuperOfficeWebhookDeps): Router {
@@ -88,8 +89,16 @@ export function superOfficeWebhookRouter(deps: SuperOfficeWebhookDeps): Router {
       });
       if (!fresh) return 'duplicate' as const;
       if (p.Entity !== 'activity') return 'recorded' as const;
-      const linkId = await findLinkForAppointment(trx, tenant.id, ownerAssociateId(p), p.PrimaryKey);
-      if (!linkId) return 'recorded' as const;
+      const owner = ownerAssociateId(p);
+      const linkId = await findLinkForAppointment(trx, tenant.id, owner, p.PrimaryKey);
+      if (!linkId) {
+        // SuperOffice's documented activity.changed names no owner: a job asks SuperOffice whose it
+        // is (never this request). A deletion of something we never synced needs nothing.
+        if (owner !== undefined || p.PrimaryKey === undefined || p.PrimaryKey <= 0 || p.Event === 'activity.deleted') return 'recorded' as const;
+        const job = routeActivityJob(tenant.id, p.PrimaryKey, p.Event);
+        await deps.queue.enqueue(job.task, job.payload, { ...job.opts, trx });
+        return 'routing' as const;
+      }
       if (p.PrimaryKey !== undefined) await addSyncHint(trx, { tenantId: tenant.id, linkId, side: 'superoffice', itemId: String(p.PrimaryKey) });
       await deps.queue.enqueueLinkSync(tenant.id, linkId, { reason: `webhook:${p.Event}`, trx });
       return 'enqueued' as const;

@@ -11,6 +11,7 @@ import { createProvisionTenantTask, PROVISION_TENANT_TASK } from './provision-te
 import type { Queue, TaskHandler } from './queue.ts';
 import { createReconcileAllTask, RECONCILE_ALL_TASK } from './reconcile-all.ts';
 import { createReconcileTenantTask, RECONCILE_TENANT_TASK } from './reconcile-tenant.ts';
+import { createRouteActivityTask, ROUTE_ACTIVITY_TASK } from './route-activity.ts';
 import { createSyncLinkTask, SYNC_LINK_TASK } from './sync-link.ts';
 import {
   createGraphSubscribeTask, createGraphSubscriptionsTask, GRAPH_SUBSCRIBE_TASK, GRAPH_SUBSCRIPTIONS_TASK, type GraphSubscribeDeps,
@@ -35,6 +36,7 @@ export function appTasks(deps: AppTaskDeps): Record<string, TaskHandler> {
     [PROVISION_TENANT_TASK]: createProvisionTenantTask({ db, keyring, api, manifest: loadManifest(), publicUrl: deps.publicUrl }),
     [RECONCILE_TENANT_TASK]: createReconcileTenantTask({ db, keyring, api, queue }),
     [RECONCILE_ALL_TASK]: createReconcileAllTask({ db, queue }),
+    [ROUTE_ACTIVITY_TASK]: createRouteActivityTask({ db, keyring, api, queue }),
     [SYNC_LINK_TASK]: createSyncLinkTask({ db: () => db, engine: { keyring, queue, sides } }),
   };
 }

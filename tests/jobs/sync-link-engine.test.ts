@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { loadManifest } from '../../manifest/manifest.ts';
 import { createLinkSides } from '../../server/jobs/link-sides.ts';
 import { createProvisionTenantTask } from '../../server/jobs/provision-tenant.ts';
+import { createRouteActivityTask, ROUTE_ACTIVITY_TASK } from '../../server/jobs/route-activity.ts';
 import { createSyncLinkTask, SYNC_LINK_TASK } from '../../server/jobs/sync-link.ts';
 import { startSuperOfficeApp, type SuperOfficeApp } from '../helpers/superoffice-app.ts';
 import { MemorySide } from '../support/memory-side.ts';
@@ -27,6 +28,7 @@ before(async () => {
           sides: createLinkSides({ api: services.api, calendars: { graph: async () => cal }, superofficeOptions: () => ({ timeZone: 'Europe/Oslo' }) }),
         },
       }),
+      [ROUTE_ACTIVITY_TASK]: createRouteActivityTask({ db, keyring, api: services.api, queue }),
     }),
   });
   // The activity webhook with its sealed secret, as after an install.
@@ -62,8 +64,9 @@ test('an appointment created in SuperOffice reaches the calendar through webhook
   assert.equal(item.event.location, 'Oslo');
   assert.ok(item.event.timing.allDay === false && Date.parse(item.event.timing.start.instant) === Date.parse('2026-12-01T09:00:00Z'));
   assert.ok(item.event.stableKey, 'stamped with the stable key');
-  const row = await h.t.db('synced_items').where({ tenant_id: h.tenantId, so_id: String(id) }).first('ext_id', 'stable_key');
-  assert.equal(row?.ext_id, item.id);
+  // The calendar shows the item as soon as it is written; the pair is recorded in the next moment.
+  const row = await eventually('the pair recorded', async () => (await h.t.db('synced_items').where({ tenant_id: h.tenantId, so_id: String(id) }).first('ext_id')) as { ext_id: string } | undefined);
+  assert.equal(row.ext_id, item.id);
   // The item shows as soon as it is written; the run records itself on the link when it ends.
   const link = await eventually('the run recorded on the link', async () => {
     const l = await h.t.db('links').where({ id: h.linkId }).first('state', 'last_sync_at', 'last_error');
@@ -112,4 +115,16 @@ test('a delete in SuperOffice deletes the calendar copy (the webhook names it) a
   const audit = await h.t.db('audit_log').where({ tenant_id: h.tenantId, action: 'delete' }).first('side', 'reason', 'actor');
   assert.deepEqual({ side: audit.side, reason: audit.reason }, { side: 'calendar', reason: 'deleted_in_superoffice' });
   assert.match(audit.actor, /^sync:webhook:activity\.deleted$/);
+});
+
+test('SuperOffice\'s documented activity.changed, which names no owner, still brings an appointment not yet synced to the calendar at once', async () => {
+  // Its creation's webhook is lost, so nothing of it is synced yet; then its owner edits it.
+  h.so.simulator.api.injectWebhookFaults(CTX, { drop: 1 });
+  const created = h.so.simulator.api.editAsUser(CTX, ADA, { op: 'create', appointment: { StartDate: '2026-12-07T09:00:00Z', EndDate: '2026-12-07T10:00:00Z', Title: 'Board meeting' } });
+  await h.so.simulator.api.idle();
+  h.so.simulator.api.editAsUser(CTX, ADA, { op: 'update', appointmentId: Number(created?.AppointmentId), changes: { Title: 'Board meeting (room 3)' } });
+  await eventually('the calendar has the edited appointment', () => calItem('Board meeting (room 3)'));
+  // What arrived was the documented shape: no FieldValues, so no owner in the payload.
+  const changed = await h.t.db('inbound_events').where({ tenant_id: h.tenantId, source: 'superoffice', event_type: 'activity.changed' }).orderBy('received_at', 'desc').first('payload');
+  assert.equal((changed?.payload as { FieldValues?: unknown }).FieldValues, undefined);
 });

@@ -1,5 +1,9 @@
 // The body of an `activity.*` webhook (specs/superoffice.md 4.4): `Changes` names columns of the
 // appointment table, `FieldValues` carries the row's non-sensitive values, `Values` the ids on delete.
+// By default the bodies have exactly the fields of SuperOffice's samples
+// (docs/en/automation/webhook/reference/activity-events.md): `activity.created` with FieldValues,
+// `activity.changed` without, `activity.deleted` with `Changes: []` and only the ids in `Values`.
+// `full` sends FieldValues on every event, as this simulator once did.
 // Column names in the spec's samples are used as given (do_by, endDate, associate_id, task_idx,
 // alldayEvent, recurrenceRuleId, ...); those for fields the samples do not show (title, freeBusy,
 // alarm, text_id) are this simulator's best guess.
@@ -46,6 +50,8 @@ function fieldValues(row: AppointmentRow): Record<string, unknown> {
   };
 }
 
+export type WebhookPayloadShape = 'documented' | 'full';
+
 export interface EventBody {
   EventId: string;
   Timestamp: string;
@@ -56,23 +62,24 @@ export interface EventBody {
   ContextIdentifier: string;
   ChangedByAssociateId: number;
   WebhookName: string;
-  FieldValues: Record<string, unknown>;
+  FieldValues?: Record<string, unknown>;
   Values?: Record<string, unknown>;
 }
 
 /** The event without the per-webhook parts (EventId and WebhookName are filled in per hook). */
-export function activityEvent(ctx: string, c: AppointmentChange, now: Date): Omit<EventBody, 'EventId' | 'WebhookName'> {
+export function activityEvent(ctx: string, c: AppointmentChange, now: Date, shape: WebhookPayloadShape = 'documented'): Omit<EventBody, 'EventId' | 'WebhookName'> {
   const row = (c.after ?? c.before)!;
+  const documented = shape === 'documented';
   const body: Omit<EventBody, 'EventId' | 'WebhookName'> = {
     Timestamp: now.toISOString(),
-    Changes: changedColumns(c),
+    Changes: c.kind === 'deleted' && documented ? [] : changedColumns(c),
     Event: `activity.${c.kind}`,
     PrimaryKey: row.appointmentId,
     Entity: 'activity',
     ContextIdentifier: ctx,
     ChangedByAssociateId: c.changedBy,
-    FieldValues: fieldValues(row),
   };
+  if (!documented || c.kind === 'created') body.FieldValues = fieldValues(row);
   if (c.kind === 'deleted') {
     body.Values = { appointment_id: row.appointmentId, contact_id: row.contactId, person_id: row.personId, project_id: row.projectId, sale_id: row.saleId };
   }

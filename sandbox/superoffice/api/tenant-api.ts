@@ -4,7 +4,7 @@
 // `control` is the backdoor for tests and the sandbox shell (seed data, edit as a user, watch
 // deliveries, inject faults).
 import express, { type RequestHandler, type Router } from 'express';
-import { activityEvent } from './activity-events.ts';
+import { activityEvent, type WebhookPayloadShape } from './activity-events.ts';
 import { mountAppointments } from './appointment-routes.ts';
 import { Appointments, UPDATE_MODE } from './appointments.ts';
 import { mountArchive } from './archive.ts';
@@ -65,6 +65,8 @@ export interface TenantApiControl {
   resetRequestCounts(): void;
   /** Called after every appointment change, whoever made it (an API client or editAsUser); the benchmark times propagation by it. */
   onAppointmentChange(fn: (ctx: string, c: { kind: 'created' | 'changed' | 'deleted'; appointmentId: number; associateId: number }) => void): void;
+  /** Which activity webhook bodies are sent: `documented` (the default) or `full` (activity-events.ts). */
+  setWebhookPayload(shape: WebhookPayloadShape): void;
   /** Stops the dispatcher (pending deliveries are dropped). */
   close(): Promise<void>;
 }
@@ -80,8 +82,9 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
     now,
   });
   const changeListeners: Parameters<TenantApiControl['onAppointmentChange']>[0][] = [];
+  let webhookPayload: WebhookPayloadShape = 'documented';
   const appointments = new Appointments(store, now, (ctx, changes) => {
-    for (const c of changes) dispatcher.publish(ctx, activityEvent(ctx, c, now()));
+    for (const c of changes) dispatcher.publish(ctx, activityEvent(ctx, c, now(), webhookPayload));
     for (const c of changes) {
       const row = (c.after ?? c.before)!;
       for (const fn of changeListeners) fn(ctx, { kind: c.kind, appointmentId: row.appointmentId, associateId: row.associateId });
@@ -144,6 +147,9 @@ export function createTenantApi(deps: TenantApiDeps): { router: Router; control:
     return row ? appointments.entity(ctxFor(ctx), row, `/${ctx}/api/`) : null;
   };
   const control: TenantApiControl = {
+    setWebhookPayload(shape) {
+      webhookPayload = shape;
+    },
     seedAppointments(ctx, list) {
       return list.map((body) => {
         const owner = Number((body.Associate as { AssociateId?: unknown } | undefined)?.AssociateId ?? 0);

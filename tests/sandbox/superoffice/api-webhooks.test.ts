@@ -78,12 +78,32 @@ test('appointment changes are delivered as activity.* with DB column names and a
     assert.equal(r.body.Entity, 'activity');
     assert.equal(r.body.ContextIdentifier, CTX);
     assert.equal(r.body.ChangedByAssociateId, USER);
-    assert.equal((r.body.FieldValues as Record<string, unknown>).associate_id, USER);
   }
   assert.deepEqual([c!.body.Event, u!.body.Event, d!.body.Event], EVENTS);
+  // The fields of SuperOffice's own samples (docs/en/automation/webhook/reference/activity-events.md):
+  // FieldValues only on created; changed names its columns; deleted has no Changes, ids in Values.
+  assert.equal((c!.body.FieldValues as Record<string, unknown>).associate_id, USER);
+  assert.equal(u!.body.FieldValues, undefined);
   assert.deepEqual(u!.body.Changes, ['appointment_id', 'endDate', 'updated', 'updated_associate_id', 'updatedCount']);
+  assert.equal(d!.body.FieldValues, undefined);
+  assert.deepEqual(d!.body.Changes, []);
   assert.deepEqual(d!.body.Values, { appointment_id: id, contact_id: 0, person_id: 0, project_id: 0, sale_id: 0 });
   assert.equal(new Set([c, u, d].map((r) => r!.body.EventId)).size, 3);
+});
+
+test('the full payload setting sends FieldValues with the owner on every event, as the simulator once did', async () => {
+  await save();
+  h.control.setWebhookPayload('full');
+  try {
+    const id = appointment().AppointmentId as number;
+    h.control.editAsUser(CTX, USER, { op: 'update', appointmentId: id, changes: { EndDate: '2025-02-01T11:00:00Z' } });
+    h.control.editAsUser(CTX, USER, { op: 'delete', appointmentId: id });
+    const [, c, u, d] = await rx.waitFor(4);
+    for (const r of [c!, u!, d!]) assert.equal((r.body.FieldValues as Record<string, unknown>).associate_id, USER);
+    assert.deepEqual(d!.body.Changes, ['appointment_id']);
+  } finally {
+    h.control.setWebhookPayload('documented');
+  }
 });
 
 test('no Secret, no signature header', async () => {
