@@ -15,7 +15,8 @@
 //      interval) intervals.
 // The crontab itself is not in the benchmark's app, so the quiet window is not disturbed by a tick.
 import { GRAPH_SUBSCRIPTIONS_CRONTAB, GRAPH_SUBSCRIPTIONS_TASK, POLL_AFTER_MS, RENEW_BEFORE_MS } from '../server/jobs/graph-subscribe.ts';
-import { RECONCILE_ALL_TASK, RECONCILE_INTERVAL_MINUTES } from '../server/jobs/reconcile-all.ts';
+import { RECONCILE_ALL_TASK } from '../server/jobs/reconcile-all.ts';
+import { RECONCILE_INTERVAL_MINUTES } from '../server/jobs/reconcile-interval.ts';
 import type { RequestTally, Rig } from './m365-rig.ts';
 
 const TEN_MINUTES_MS = 600_000;

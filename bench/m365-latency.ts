@@ -15,7 +15,8 @@
 //     together), which should be subscription renewals and reconciliation (SuperOffice's
 //     reconcile round and the Microsoft 365 poll) only.
 // Exits 1 when a figure is over its limit.
-import { RECONCILE_ALL_TASK, RECONCILE_INTERVAL_MINUTES } from '../server/jobs/reconcile-all.ts';
+import { RECONCILE_ALL_TASK } from '../server/jobs/reconcile-all.ts';
+import { RECONCILE_INTERVAL_MINUTES } from '../server/jobs/reconcile-interval.ts';
 import { LINK_SYNC_DEBOUNCE_MS } from '../server/jobs/queue.ts';
 import { limits, percentile } from './limits.ts';
 import { measureIdle } from './m365-idle.ts';

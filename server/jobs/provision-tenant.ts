@@ -17,7 +17,7 @@ import { WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
 import { newWebhookSecret, provisionPanels, provisionWebhook, webhookAgentRefusal, type ProvisionResult } from '../superoffice/provision.ts';
 import { loadTenantForWork, withTenantErrors } from './tenant-work.ts';
 import type { TaskHandler } from './queue.ts';
-import { RECONCILE_INTERVAL_MINUTES } from './reconcile-all.ts';
+import { RECONCILE_INTERVAL_MINUTES } from './reconcile-interval.ts';
 
 export const PROVISION_TENANT_TASK = 'provision-tenant';
 

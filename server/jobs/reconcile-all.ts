@@ -3,12 +3,11 @@
 import type { Db } from '../db/knex.ts';
 import type { Queue, TaskHandler } from './queue.ts';
 import { PROVISION_TENANT_TASK } from './provision-tenant.ts';
+import { RECONCILE_INTERVAL_MINUTES } from './reconcile-interval.ts';
 import { RECONCILE_TENANT_TASK } from './reconcile-tenant.ts';
 import { NOT_INSTALLED } from './tenant-work.ts';
 
 export const RECONCILE_ALL_TASK = 'reconcile-all';
-/** How often every tenant is reconciled: the most a lost webhook can delay a sync. */
-export const RECONCILE_INTERVAL_MINUTES = 5;
 /**
  * graphile-worker crontab line for the fan-out. The job key keeps one pending fan-out at most if
  * workers were down for a while; `max=1`: a failed fan-out simply waits for the next tick.
