@@ -130,6 +130,7 @@ const schemas = {
     systemTokenMaxSkewMs: z.number().int().min(0).optional(),
     clockOffsetMs: z.number().int().optional(),
     ticketKid: z.enum(['listed', 'none', 'unlisted']).optional(),
+    archiveDates: z.enum(['date-only', 'precise']).optional(),
   }),
   stateChange: z.object({
     changeType: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),

@@ -37,6 +37,8 @@ export interface SuperOfficeSimulatorOptions {
   settings?: Partial<SoSettings>;
   /** Webhook retry delays; tests shorten them. */
   webhookRetryDelaysMs?: number[];
+  /** The tenant API's clock (appointments' Registered/Updated stamps); tests set the time of day. */
+  appointmentClock?: () => Date;
   /** Fills the demo tenant's diary with sandbox/demo.ts's appointments (this week) when it is empty. */
   seedDemoAppointments?: boolean;
 }
@@ -57,6 +59,8 @@ export async function startSuperOfficeSimulator(opts: SuperOfficeSimulatorOption
       })),
     persons: (ctx) =>
       [...(store.tenant(ctx)?.persons.values() ?? [])].map((p) => ({ personId: p.personId, contactId: p.contactId, name: `${p.firstName} ${p.lastName}`, email: p.emails[0] ?? '' })),
+    archiveDates: () => store.settings.archiveDates,
+    now: opts.appointmentClock,
     webhookDelivery: { allowHttp: opts.allowHttpWebhooks ?? false, ca: opts.ca.certPem, retryDelaysMs: opts.webhookRetryDelaysMs },
   });
   if (opts.seedDemoAppointments) seedDemoAppointments(tenantApi.control, seed.tenant);

@@ -8,6 +8,7 @@
 // environment root `https://sod.superoffice.com` is the simulator's base URL, and a tenant's numbered
 // API host `https://sod2.superoffice.com/Cust12345/api/` is `<base>/sod2/Cust12345/api/`.
 import { generateKeyPairSync, randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import type { ArchiveDateMode } from './api/archive-restrictions.ts';
 
 export type SoEnvironment = 'sod' | 'stage' | 'online';
 
@@ -164,6 +165,11 @@ export interface SoSettings {
   authorizationCodeTtlMs: number;
   /** A system-user ticket's header `kid`: the JWKS key's, none (no document promises one), or one the JWKS lacks. */
   ticketKid: TicketKid;
+  /**
+   * FindAppointment's `date`-typed columns: only the date part is used, as documented (default), or
+   * `precise`, to the millisecond (how this simulator used to read them).
+   */
+  archiveDates: ArchiveDateMode;
 }
 
 export type TicketKid = 'listed' | 'none' | 'unlisted';
@@ -205,6 +211,7 @@ export class SuperOfficeStore {
       accessTokenLifetimeS: 3600,
       authorizationCodeTtlMs: 10 * 60_000,
       ticketKid: 'listed',
+      archiveDates: 'date-only',
       ...opts.settings,
     };
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -75,7 +75,7 @@ export function createReconcileTenantTask(deps: ReconcileTenantDeps): TaskHandle
     const woken = new Set<string>();
     let changes = 0;
     const completed = await withTenantErrors(deps.db, t, ctx, RECONCILE_TENANT_TASK, async () => {
-      for await (const page of changedAppointments(call, since)) {
+      for await (const page of changedAppointments(call, since, { timeZone: tenant.time_zone })) {
         // Handed back or taken over: stop before storing a watermark for work not done.
         ctx.signal.throwIfAborted();
         changes += page.length;

@@ -5,8 +5,16 @@
 // is only visible through registeredDate; archive restrictions join with `and` only, so the `or`
 // is two queries whose results are merged here. Each scan pages by primary key (keyset, not page
 // numbers): rows that change while we read would shift offset pages and skip others.
+//
+// Both columns are of restriction type `date` ("only the date part is used"): each scan asks from a
+// day before the watermark's date in the tenant's zone, and the exact stamps decide
+// (server/providers/superoffice/archive-dates.ts), so a server that honours the time and one that
+// reads only the date give the same answer.
 import { ArchiveAgent, type ArchiveListItem } from '@superoffice/webapi';
+import { changedSince, stampedSince } from '../providers/superoffice/archive-dates.ts';
 import { cell, dateCell } from '../providers/superoffice/client.ts';
+import { DEFAULT_TIME_ZONE } from '../providers/superoffice/mapping.ts';
+import { isTimeZone } from '../providers/wall-clock.ts';
 import type { AgentFactory } from './api-client.ts';
 
 export interface ChangedAppointment {
@@ -23,11 +31,6 @@ export type TenantCall = <T>(fn: (agent: AgentFactory) => Promise<T>) => Promise
 const COLUMNS = 'appointmentId,associateId,updatedDate,registeredDate';
 const DEFAULT_PAGE_SIZE = 200;
 
-/** Archive date literal: UTC wall time, which is how registeredDate/updatedDate are stored. */
-function archiveTime(d: Date): string {
-  return d.toISOString().replace(/Z$/, '');
-}
-
 /** "[I:63]" → 63. */
 function intValue(v: string | undefined): number | undefined {
   const m = v && /^\[I:(-?\d+)\]$/.exec(v);
@@ -43,25 +46,27 @@ function toChange(item: ArchiveListItem): ChangedAppointment {
 }
 
 /**
- * Pages of appointments registered or updated after `since`, each appointment once. A page is one
- * archive request; the caller may act on each page before the next is read.
+ * Pages of appointments registered or updated at or after `since`, each appointment once. A page is
+ * one archive request (it may be empty of changes, and is then not yielded); the caller may act on
+ * each page before the next is read. `timeZone` is the tenant's (default Europe/Oslo).
  */
 export async function* changedAppointments(
   call: TenantCall,
   since: Date,
-  opts: { pageSize?: number } = {},
+  opts: { pageSize?: number; timeZone?: string | null } = {},
 ): AsyncGenerator<ChangedAppointment[]> {
   const pageSize = opts.pageSize ?? DEFAULT_PAGE_SIZE;
+  const zone = opts.timeZone && isTimeZone(opts.timeZone) ? opts.timeZone : DEFAULT_TIME_ZONE;
   const seen = new Set<number>();
-  for (const dateColumn of ['registeredDate', 'updatedDate']) {
+  for (const dateColumn of ['registeredDate', 'updatedDate'] as const) {
     let after = 0;
     for (;;) {
-      const restriction = `${dateColumn} afterTime '${archiveTime(since)}' and appointmentId > ${after}`;
+      const restriction = `${changedSince(dateColumn, since, zone)} and appointmentId > ${after}`;
       const rows = await call((agent) =>
         agent(ArchiveAgent).getArchiveListByColumns2Async('FindAppointment', COLUMNS, 'appointmentId asc', restriction, 'appointment', 0, pageSize),
       );
       const page = rows.map(toChange);
-      const fresh = page.filter((c) => !seen.has(c.appointmentId));
+      const fresh = page.filter((c) => !seen.has(c.appointmentId) && stampedSince(c.updated, since));
       for (const c of fresh) seen.add(c.appointmentId);
       if (fresh.length > 0) yield fresh;
       if (page.length < pageSize) break;

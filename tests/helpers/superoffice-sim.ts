@@ -31,6 +31,8 @@ export interface SimOptions {
   appUrl?: string;
   settings?: Partial<SoSettings>;
   webhookRetryDelaysMs?: number[];
+  /** The clock of appointment stamps (Registered/Updated); default the real one. */
+  appointmentClock?: () => Date;
 }
 
 export async function startSuperOfficeSim(opts: SimOptions = {}): Promise<SuperOfficeSim> {
@@ -42,6 +44,7 @@ export async function startSuperOfficeSim(opts: SimOptions = {}): Promise<SuperO
     allowHttpWebhooks: true,
     settings: opts.settings,
     webhookRetryDelaysMs: opts.webhookRetryDelaysMs,
+    appointmentClock: opts.appointmentClock,
   });
   const { store, seed } = simulator;
   const tenant = store.tenant(DEMO_CTX)!;

@@ -1,9 +1,18 @@
 // The archive restriction string (`associateId = 5 and updatedDate afterTime '2024-01-01T00:00:00'`),
 // also used as the OData `$filter`. Terms join with `and`, `or` and parentheses, `and` binding
 // tighter (NetServer 7.0 and later). Operators: = eq ne <> < lt <= le > gt >= ge,
-// afterTime/beforeTime (instants), after/before/date (whole days), between/dateBetween, oneOf/in,
+// afterTime/beforeTime, after/before/date (whole days), between/dateBetween, oneOf/in,
 // associateIsOneOf, and for text is/isNot, begins/notBegins, contains/notContains. A date without an
 // offset is wall time in the caller's SO-TimeZone.
+//
+// Columns of restriction type `date` (FindAppointment's date, endDate, updatedDate, registeredDate)
+// use "only the date part" ("Archive provider restriction types",
+// docs/en/api/archive-providers/restriction-types.md; the column types in
+// docs/en/api/archive-providers/reference/findappointment.md). That is the default here
+// (`dateOnlyMatches`): the value must read `yyyy-MM-ddTHH:mm:ss` as in the documents' samples, and
+// its date is compared with the row's date in the tenant's zone. afterTime is "after or equal"
+// (the operator table's wording for datetime columns). The `precise` setting keeps the instant
+// comparison below, to the millisecond, for experiments with a server that honours the time.
 import { SoApiError } from './errors.ts';
 
 export interface Restriction {
@@ -128,8 +137,8 @@ export function matches(value: number | string | Date | null, r: Restriction, to
     const a = v[0] ?? 0;
     const day = (x: number) => Math.floor(x / DAY) * DAY;
     switch (op) {
-      case 'aftertime': case '>': case 'gt': return t > a;
-      case 'ge': case '>=': return t >= a;
+      case 'aftertime': case 'ge': case '>=': return t >= a;
+      case '>': case 'gt': return t > a;
       case 'beforetime': case '<': case 'lt': return t < a;
       case 'le': case '<=': return t <= a;
       case '=': case 'eq': return t === a;
@@ -170,5 +179,36 @@ export function matches(value: number | string | Date | null, r: Restriction, to
     case 'notbegins': return !s.startsWith(a);
     case 'oneof': case 'in': return r.values.some((x) => x.toLowerCase() === s);
     default: throw new SoApiError(400, 'ArgumentException', `Operator '${r.operator}' does not apply to text`);
+  }
+}
+
+/** How a simulated archive reads restrictions on its `date`-typed columns. */
+export type ArchiveDateMode = 'date-only' | 'precise';
+
+/** The documented value format of a date restriction (the samples' `yyyy-MM-ddThh:mm:ss`). */
+const DATE_VALUE = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}$/;
+
+/**
+ * A `date`-typed column under the documented meaning: only the date part of the value is used, and
+ * the row's date is its date in `zone` (the tenant's). `dayOf` gives a row instant's date there.
+ */
+export function dateOnlyMatches(value: Date | null, r: Restriction, dayOf: (d: Date) => string): boolean {
+  const days = r.values.map((v) => {
+    const m = DATE_VALUE.exec(v.trim());
+    if (!m) throw new SoApiError(400, 'ArgumentException', `${r.column}: '${v}' is not a date of the form yyyy-MM-ddTHH:mm:ss`);
+    return m[1]!;
+  });
+  const t = value ? dayOf(value) : '0001-01-01';
+  const a = days[0] ?? '0001-01-01';
+  const b = days[1] ?? a;
+  switch (r.operator) {
+    case 'aftertime': case 'ge': case '>=': return t >= a;
+    case 'after': case '>': case 'gt': return t > a;
+    case 'beforetime': case 'before': case '<': case 'lt': return t < a;
+    case 'le': case '<=': return t <= a;
+    case 'date': case 'datetime': case '=': case 'eq': return t === a;
+    case 'ne': case '<>': case '!=': return t !== a;
+    case 'between': case 'datebetween': return t >= a && t <= b;
+    default: throw new SoApiError(400, 'ArgumentException', `Operator '${r.operator}' does not apply to dates`);
   }
 }

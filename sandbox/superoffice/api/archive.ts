@@ -8,10 +8,10 @@
 import type { Request, Response, Router } from 'express';
 import { principalOf, type ApiContext } from './context.ts';
 import { SoApiError } from './errors.ts';
-import { matches, parseFilter, passes, terms } from './archive-restrictions.ts';
+import { dateOnlyMatches, matches, parseFilter, passes, terms } from './archive-restrictions.ts';
 import { ALL_USERS, SIMPLE_PERSON } from './people-archives.ts';
 import type { AppointmentRow } from './store.ts';
-import { formatDate, formatUtc, parseDate, timeZoneOf, type TimeZoneView } from './time-zone.ts';
+import { formatDate, formatUtc, parseDate, timeZoneOf, wallTime, type TimeZoneView } from './time-zone.ts';
 import { APPOINTMENT_TYPE, enumName, int, pick, queryParam, str, type Json } from './wire.ts';
 
 type Value = number | string | Date | null;
@@ -20,6 +20,8 @@ interface Column<R> {
   get: (r: R) => Value;
   /** Created/updated dates are UTC whatever SO-TimeZone says. */
   utc?: boolean;
+  /** Restriction type `date`: only the date part is used (archive-restrictions.ts). */
+  date?: boolean;
 }
 
 /** One archive provider: its rows (EntityName `entity`, PrimaryKey `key`) and their columns. */
@@ -68,10 +70,10 @@ const FIND_APPOINTMENT: ArchiveDefinition<AppointmentRow> = {
     personid: { get: (r) => r.personId },
     projectid: { get: (r) => r.projectId },
     saleid: { get: (r) => r.saleId },
-    date: { get: (r) => r.start },
-    enddate: { get: (r) => r.end },
-    updateddate: { get: (r) => r.updated, utc: true },
-    registereddate: { get: (r) => r.registered, utc: true },
+    date: { get: (r) => r.start, date: true },
+    enddate: { get: (r) => r.end, date: true },
+    updateddate: { get: (r) => r.updated, utc: true, date: true },
+    registereddate: { get: (r) => r.registered, utc: true, date: true },
     recurrenceruleid: { get: (r) => r.recurrenceRuleId },
     rawtype: { get: (r) => r.type },
     type: { get: (r) => enumName(r.type, APPOINTMENT_TYPE) },
@@ -97,11 +99,16 @@ function provider<R>(d: ArchiveDefinition<R>): Provider {
       for (const c of [...columns, ...terms(filter).map((t) => t.column)]) column(c);
       const sorts = q.sortOrder.split(',').map((s) => s.trim().split(/\s+/)).filter((p) => p[0]);
       for (const [name = ''] of sorts) column(name);
+      const dateOnly = (api.deps.archiveDates?.() ?? 'date-only') === 'date-only';
+      const zone = api.store.tenant(ctx).baseZone;
+      const dayOf = (v: Date) => new Date(wallTime(v, zone)).toISOString().slice(0, 10);
       const rows = d.rows(api, ctx).filter((row) =>
         passes(filter, (t) => {
           const c = column(t.column);
+          const v = c.get(row);
+          if (dateOnly && c.date && (v === null || v instanceof Date)) return dateOnlyMatches(v, t, dayOf);
           const toInstant = (s: string) => (parseDate(s, c.utc ? { zone: 'UTC', includeOffset: false } : view, t.column) ?? new Date(-62135596800000)).getTime();
-          return matches(c.get(row), t, toInstant);
+          return matches(v, t, toInstant);
         }));
       const key = (v: Value) => (v instanceof Date ? v.getTime() : v === null ? -Infinity : v);
       rows.sort((a, b) => {

@@ -1,6 +1,7 @@
 // What the tenant API needs from the rest of the simulator (the identity half provides the real
 // authenticate middleware and the associates/persons of each tenant).
 import type { RequestHandler } from 'express';
+import type { ArchiveDateMode } from './archive-restrictions.ts';
 
 export interface SoPrincipal {
   ctx: string;
@@ -36,6 +37,8 @@ export interface TenantApiDeps {
   associates(ctx: string): SoAssociate[];
   persons(ctx: string): SoPerson[];
   now?: () => Date;
+  /** How archives read `date`-typed columns (archive-restrictions.ts); default the documented 'date-only'. */
+  archiveDates?: () => ArchiveDateMode;
   webhookDelivery?: {
     /** Waits between the 3 attempts of a cycle; default [1000, 4000]. */
     retryDelaysMs?: number[];

@@ -37,6 +37,9 @@ export interface ArchiveRow {
   rawType: number;
   /** Last change (UpdatedDate, else RegisteredDate), ISO, second precision; undefined when not given. */
   changed: string | undefined;
+  /** Start and end (`date`, `endDate`), read as the request's SO-TimeZone (UTC); undefined when not given. */
+  start: Date | undefined;
+  end: Date | undefined;
 }
 
 const TABLE = 'appointment';
@@ -240,7 +243,7 @@ export class SuperOfficeAppointments {
       const where = `${restriction} and appointmentId > ${after}`;
       const items = await this.run((agent) =>
         agent(ArchiveAgent).getArchiveListByColumns2Async(
-          'FindAppointment', 'appointmentId,recurrenceRuleId,rawType,updatedDate,registeredDate', 'appointmentId asc', where, 'appointment', 0, this.pageSize, this.options(),
+          'FindAppointment', 'appointmentId,recurrenceRuleId,rawType,updatedDate,registeredDate,date,endDate', 'appointmentId asc', where, 'appointment', 0, this.pageSize, this.options(),
         ),
       );
       const page = (items ?? []).map((i) => ({
@@ -248,6 +251,8 @@ export class SuperOfficeAppointments {
         recurrenceRuleId: intCell(i, 'recurrenceRuleId'),
         rawType: intCell(i, 'rawType'),
         changed: (dateCell(i, 'updatedDate') ?? dateCell(i, 'registeredDate'))?.toISOString(),
+        start: dateCell(i, 'date'),
+        end: dateCell(i, 'endDate'),
       }));
       out.push(...page);
       if (page.length < this.pageSize) return out;

@@ -17,6 +17,7 @@ import { SuperOfficeAppointments, type ArchiveRow, type ForeignKeyOwner } from '
 import { ItemReader, STABLE_KEY, bounded, lastChange, type LoadedItem } from './items.ts';
 import { DEFAULT_NO_END_HORIZON_DAYS, entityToEvent, eventToEntity, zoneOf, type MappingOptions, type SuperOfficePerson, type TaskType } from './mapping.ts';
 import { SeriesWriter } from './series-writes.ts';
+import { changedSince, dayAfterNext, dayBefore, stampedSince } from './archive-dates.ts';
 
 /** The link's window: fixed, or relative to the side's clock at each read. */
 export type SyncWindow = { from: Date; to: Date } | { daysBack: number; daysAhead: number };
@@ -52,6 +53,8 @@ export interface SuperOfficeSideOptions {
 
 const DEFAULT_FOREIGN_KEY_OWNER: ForeignKeyOwner = { applicationName: 'CalendarSync', deviceName: 'calendar-sync' };
 const DAY = 86_400_000;
+/** The widest offset of a zone from UTC: how far a `date` read in the wrong zone can be off. */
+const ZONE_SLACK_MS = 14 * 3_600_000;
 
 interface Cursor {
   v: 1;
@@ -214,16 +217,21 @@ export function createSuperOfficeSide(opts: SuperOfficeSideOptions): CalendarSid
       let rows;
       if (cursor === null) {
         const w = windowNow();
-        rows = await client.archive(`${owner} and date beforeTime '${w.to.toISOString()}' and endDate afterTime '${w.from.toISOString()}'`);
+        // Whole days, a day wider than the window (archive-dates.ts); the rows' own times decide,
+        // with slack in case `date`/`endDate` come back as the tenant's wall time rather than UTC.
+        const listed = await client.archive(`${owner} and date beforeTime '${dayAfterNext(w.to, zone)}' and endDate afterTime '${dayBefore(w.from, zone)}'`);
+        rows = listed.filter((r) => (r.start === undefined || r.start.getTime() < w.to.getTime() + ZONE_SLACK_MS)
+          && (r.end === undefined || r.end.getTime() > w.from.getTime() - ZONE_SLACK_MS));
       } else {
-        const since = new Date(decode(cursor).s).toISOString();
+        const since = new Date(decode(cursor).s);
         // A new row keeps updatedDate 0001-01-01 until its first update: ask both columns.
         // Both at once: the two queries are independent, and each costs a round trip.
         const [registered, updated] = await Promise.all([
-          client.archive(`${owner} and registeredDate afterTime '${since}'`),
-          client.archive(`${owner} and updatedDate afterTime '${since}'`),
+          client.archive(`${owner} and ${changedSince('registeredDate', since, zone)}`),
+          client.archive(`${owner} and ${changedSince('updatedDate', since, zone)}`),
         ]);
-        rows = [...registered, ...updated];
+        // The server may read only the dates: the exact stamps decide what changed since.
+        rows = [...registered, ...updated].filter((r) => stampedSince(r.changed, since));
       }
       const seen = cursor === null ? {} : (decode(cursor).k ?? {});
       // A series is loaded whole by its rule: its rows' stamps say nothing about the others.

@@ -6,7 +6,7 @@ import type { SystemUserTenant } from '../../../server/superoffice/system-user.t
 import { createSuperOfficeSide, type SuperOfficeSideOptions } from '../../../server/providers/superoffice/side.ts';
 import type { SuperOfficePerson, TaskType } from '../../../server/providers/superoffice/mapping.ts';
 import type { CalendarSide } from '../../../server/sync/side.ts';
-import { startSuperOfficeSim, type SuperOfficeSim } from '../../helpers/superoffice-sim.ts';
+import { startSuperOfficeSim, type SimOptions, type SuperOfficeSim } from '../../helpers/superoffice-sim.ts';
 
 export const CTX = 'Cust12345';
 /** Ada Lindqvist, whose diary the sides are bound to. */
@@ -28,8 +28,8 @@ export interface SideHarness {
   close(): Promise<void>;
 }
 
-export async function startSideHarness(): Promise<SideHarness> {
-  const so = await startSuperOfficeSim();
+export async function startSideHarness(sim: SimOptions = {}): Promise<SideHarness> {
+  const so = await startSuperOfficeSim(sim);
   const services = createSuperOfficeServices(
     { identityBaseUrl: so.sim.url, clientId: so.seed.app.clientId, clientSecret: so.seed.app.clientSecret, privateKey: so.seed.privateKeyPem },
     { publicUrl: 'https://app.example', extraCaPem: so.caPem },

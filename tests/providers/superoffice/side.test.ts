@@ -37,6 +37,12 @@ const userCreate = (associateId: number, appointment: Record<string, unknown>) =
 const foreignKeys = (id: number) =>
   h.services.api.call(h.who, (agent) => agent(ForeignSystemAgent).getAllForeignKeysOnEntityAsync({ entityType: 'appointment', entityId: id }));
 
+/**
+ * Waits into the next whole second. Archive stamps have whole seconds and a read keeps a row
+ * stamped in its cursor's second (it may be after it), so a test with no overlap steps past it.
+ */
+const nextSecond = () => new Promise((r) => setTimeout(r, 1010 - (Date.now() % 1000)));
+
 /** Every change the side reports, by id. */
 async function read(cursor: string | null, side = h.side()) {
   const page = await side.listChanges(cursor);
@@ -72,10 +78,12 @@ test('a delta read lists what changed since the cursor; a stale or foreign curso
   const side = h.side({ cursorOverlapMs: 0 });
   const quiet = userCreate(ADA, { StartDate: '2026-04-01T09:00:00Z', EndDate: '2026-04-01T10:00:00Z', Title: 'Quiet' });
   const edited = userCreate(ADA, { StartDate: '2026-04-02T09:00:00Z', EndDate: '2026-04-02T10:00:00Z', Title: 'Edited' });
+  await nextSecond();
   const { page: full } = await read(null, side);
   h.so.simulator.api.editAsUser(CTX, ADA, { op: 'update', appointmentId: edited, changes: { Title: 'Edited again' } });
   const fresh = userCreate(ADA, { StartDate: '2030-01-01T09:00:00Z', EndDate: '2030-01-01T10:00:00Z', Title: 'Far outside the window' });
   userCreate(6, { StartDate: '2026-04-03T09:00:00Z', EndDate: '2026-04-03T10:00:00Z', Title: 'Bob\'s' });
+  await nextSecond();
   const { page, byId } = await read(full.nextCursor, side);
   assert.equal(page.complete, true);
   assert.deepEqual([...byId.keys()].sort(), [String(edited), String(fresh)].sort());

@@ -2,14 +2,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArchiveAgent, ForeignSystemAgent } from '@superoffice/webapi';
+import type { ArchiveDateMode } from '../../../sandbox/superoffice/api/archive-restrictions.ts';
 import { ADMIN, CTX, USER, startHarness, type Harness } from './api-harness.ts';
 
 let h: Harness;
 let clock = Date.parse('2025-01-01T12:00:00Z');
 const ids: number[] = [];
+// The tests of paging and encoding read dates to the millisecond (the `precise` setting); the
+// documented date-only meaning, the default, has its own test below.
+let archiveDates: ArchiveDateMode = 'precise';
 
 before(async () => {
-  h = await startHarness({ now: () => new Date(clock) });
+  h = await startHarness({ now: () => new Date(clock), archiveDates: () => archiveDates });
   // Seven appointments for USER, one for ADMIN, all registered at 12:00.
   ids.push(...h.control.seedAppointments(CTX, Array.from({ length: 8 }, (_, i) => ({
     Associate: { AssociateId: i === 7 ? ADMIN : USER },
@@ -96,4 +100,34 @@ test('ForeignSystem: save, get by key and by value, list on entity, delete', asy
   assert.deepEqual(rest.body, { eventId: 'AAMk-2' });
   await keys().deleteForeignKeyAsync({ ...base, foreignKey: { key: 'eventId' }, tableName: 'appointment', recordId: id } as never);
   assert.equal(await keys().getKeyAsync({ applicationName: 'CalendarSync', deviceName: 'graph', keyName: 'eventId', tableName: 'appointment', recordId: id }), null);
+});
+
+test('date-typed columns by default use only the date part, in the tenant\'s zone; afterTime is after-or-equal; values need the documented format', async () => {
+  archiveDates = 'date-only';
+  try {
+    const list = (restrictions: string) =>
+      archive().getArchiveListByColumns2Async('FindAppointment', 'appointmentId', '', restrictions, 'appointment', 0, 100).then((r) => r.map((x) => x.primaryKey));
+    // Every row was registered on 2025-01-01 (UTC, the tenant's zone here), at 12:00 or later.
+    const all = await list(`associateId = ${USER}`);
+    assert.ok(all.length > 0);
+    assert.deepEqual(await list(`associateId = ${USER} and registeredDate afterTime '2025-01-01T23:59:59'`), all, 'the time is not used: the same day is after-or-equal');
+    assert.deepEqual(await list(`associateId = ${USER} and registeredDate afterTime '2025-01-02T00:00:00'`), []);
+    assert.deepEqual(await list(`associateId = ${USER} and registeredDate beforeTime '2025-01-01T23:59:59'`), [], 'before the day, not the time');
+    assert.deepEqual(await list(`date afterTime '2025-02-02T23:00:00' and date beforeTime '2025-02-04T00:00:00' and associateId = ${USER}`), [ids[1], ids[2]]);
+    // Not the documented yyyy-MM-ddThh:mm:ss: a fraction or an offset is refused.
+    for (const v of ['2025-01-01T12:00:00.000', '2025-01-01T12:00:00Z', '2025-01-01T12:00:00+01:00']) {
+      const bad = await h.raw('POST', 'v1/Agents/Archive/GetArchiveListByColumns2', { ProviderName: 'FindAppointment', Columns: 'appointmentId', Restrictions: `updatedDate afterTime '${v}'`, Page: 0, PageSize: 10 });
+      assert.equal(bad.status, 400, v);
+    }
+    // The date is the tenant's: 23:30 UTC on 2 February is already 3 February in Oslo.
+    h.control.seedAppointments(CTX, [{ Associate: { AssociateId: ADMIN }, StartDate: '2025-02-02T23:30:00Z', EndDate: '2025-02-03T00:30:00Z', Description: 'late' }]);
+    const onThe = (day: string) => list(`associateId = ${ADMIN} and text is 'late' and date date '${day}T00:00:00'`);
+    assert.equal((await onThe('2025-02-02')).length, 1, 'in a UTC tenant the late one is on the 2nd');
+    h.control.setBaseTimeZone(CTX, 'Europe/Oslo');
+    assert.equal((await onThe('2025-02-02')).length, 0);
+    assert.equal((await onThe('2025-02-03')).length, 1, 'in an Oslo tenant it is on the 3rd');
+  } finally {
+    h.control.setBaseTimeZone(CTX, 'UTC');
+    archiveDates = 'precise';
+  }
 });

@@ -9,6 +9,7 @@ import express, { type RequestHandler } from 'express';
 import { loadOrCreateCa } from '../../../sandbox/ca.ts';
 import { startSimulator } from '../../../sandbox/listen.ts';
 import { createTenantApi, TENANT_API_MOUNT, type TenantApiControl } from '../../../sandbox/superoffice/api/tenant-api.ts';
+import type { ArchiveDateMode } from '../../../sandbox/superoffice/api/archive-restrictions.ts';
 
 export const CTX = 'Cust12345';
 export const ADMIN = 5;
@@ -46,7 +47,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { retryDelaysMs?: number[]; now?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(opts: { retryDelaysMs?: number[]; now?: () => Date; archiveDates?: () => ArchiveDateMode } = {}): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'calsync-so-api-'));
   const ca = await loadOrCreateCa(dataDir);
   const { router, control } = createTenantApi({
@@ -54,6 +55,7 @@ export async function startHarness(opts: { retryDelaysMs?: number[]; now?: () =>
     associates: () => associates,
     persons: () => persons,
     now: opts.now,
+    archiveDates: opts.archiveDates,
     webhookDelivery: { retryDelaysMs: opts.retryDelaysMs ?? [5, 5], allowHttp: true },
   });
   const app = express();
