@@ -40,11 +40,12 @@ function when(d: Date | null): string {
   return d ? d.toISOString().replace('Z', '+00:00') : '0001-01-01T00:00:00';
 }
 
+/** Exactly the fields the page lists as included for activity events. */
 function fieldValues(row: AppointmentRow): Record<string, unknown> {
   return {
     activeDate: when(row.start), associate_id: row.associateId, contact_id: row.contactId, do_by: when(row.start),
     document_id: row.documentId, endDate: when(row.end), modified_appointment_fields: 0, mother_id: row.motherId,
-    person_id: row.personId, private: row.private, project_id: row.projectId, recurrenceRuleId: row.recurrenceRuleId,
+    person_id: row.personId, private: row.private, project_id: row.projectId,
     sale_id: row.saleId, status: row.status, task_idx: row.taskId, type: row.type, updated: when(row.updated),
     userdef2_id: 0, userdef_id: 0,
   };
