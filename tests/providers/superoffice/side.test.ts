@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ForeignSystemAgent } from '@superoffice/webapi';
 import { SuperOfficeAppointments, SuperOfficeRejected } from '../../../server/providers/superoffice/client.ts';
-import { AuthorizationRevoked, CursorExpired, NotFound, PreconditionFailed, RateLimited, Transient } from '../../../server/sync/errors.ts';
+import { CursorExpired, NotFound, PreconditionFailed, RateLimited, Transient } from '../../../server/sync/errors.ts';
 import type { CalendarEvent } from '../../../server/sync/event.ts';
 import { contentHash, SYNCED_FIELDS } from '../../../server/sync/hash.ts';
 import type { SideItem } from '../../../server/sync/side.ts';
@@ -317,8 +317,11 @@ test('a series with a moved and a cancelled occurrence: written, read back the s
   assert.equal(await side.findByStableKey('k-series'), null);
 });
 
-test('a revoked installation is AuthorizationRevoked (last: it ends the tenant\'s access)', async () => {
+test('withdrawn consent is a refused ticket exchange, retried as Transient with SuperOffice\'s words (last: it ends the tenant\'s access)', async () => {
+  // SuperOffice documents no text or status that says "revoked" (issue 12, point 4): the side
+  // reports a transient failure carrying SuperOffice's own message, and the tenant-level clock
+  // (server/jobs/tenant-work.ts) decides when it needs an administrator.
   const side = h.side();
   assert.ok(h.so.store.revokeConsent(h.so.seed.app.clientId, CTX));
-  await assert.rejects(side.get(['1']), (e) => e instanceof AuthorizationRevoked && e.cause instanceof Error && e.cause.name === 'InstallationRevoked');
+  await assert.rejects(side.get(['1']), (e) => e instanceof Transient && e.cause instanceof Error && e.cause.name === 'TicketExchangeFailed' && /refused a system-user ticket/.test(e.message));
 });
