@@ -1,6 +1,8 @@
 // AppointmentEntity on the wire (specs/superoffice.md 6.2): reading a client's body into a row, and
 // writing a row out as NetServer does (PascalCase, enum names, TimeSpans as "00:15:00", created and
-// updated dates in UTC, Updated "0001-01-01T00:00:00" until the first update).
+// updated dates in UTC, Updated "0001-01-01T00:00:00" until the first update). The field set is the
+// one of SuperOffice's reference page, docs/en/api/reference/restful/rest/Appointment/
+// v1AppointmentEntity_GetAppointmentEntity.md (AppointmentEntityWithLinks), nothing more or less.
 import { SoApiError } from './errors.ts';
 import { recurrenceInfo } from './recurrence.ts';
 import type { AppointmentRow, Participant, RecurrenceRule } from './store.ts';
@@ -183,10 +185,12 @@ export function appointmentEntity(
 ): Json {
   const owner = c.associates.find((a) => a.associateId === row.associateId);
   const participants: Json[] = [
-    { AssociateId: row.associateId, PersonId: owner?.personId ?? 0, ContactId: 0, EmailId: 0, SendEmail: false, InvitationStatus: 'Accepted', EmailAddress: owner?.email ?? '' },
+    { AssociateId: row.associateId, PersonId: owner?.personId ?? 0, ContactId: 0, EmailId: 0, SendEmail: false, InvitationStatus: 'Accepted', EmailAddress: owner?.email ?? '', Description: '' },
     ...row.participants.map((p) => ({
       AssociateId: p.associateId, PersonId: p.personId, ContactId: p.contactId, EmailId: 0, SendEmail: p.sendEmail,
       InvitationStatus: enumName(p.invitationStatus, INVITATION_STATUS), EmailAddress: p.emailAddress,
+      // ParticipantInfo.Description: text for an e-mail participant's address row; none are kept here.
+      Description: '',
     })),
   ];
   return {
@@ -233,7 +237,11 @@ export function appointmentEntity(
     Recurrence: recurrenceInfo(series.rule, row, series.dates, c.view, series.baseZone),
     Participants: participants,
     PreferredTZLocation: row.preferredTZLocation,
+    // Read-only TimeZoneData; the reference sample has null, and the simulator has no zone table.
+    PreferredTZLocationData: null,
     CautionWarning: 'OK',
+    // AppointmentExternalOwner: 'None' unless an external system (Outlook, Google...) owns the row.
+    OwnedExternally: 'None',
     JoinVideomeetUrl: row.joinVideomeetUrl,
     CentralserviceVideomeetId: '',
     Priority: null,
@@ -242,7 +250,15 @@ export function appointmentEntity(
     Links: [],
     SuggestedAppointmentId: 0,
     IsPublished: false,
+    // The deprecated halves of CustomFields (which "combines user defined fields and extra fields"):
+    // extra fields are database extensions (x_ names), the rest are user-defined fields.
+    UserDefinedFields: Object.fromEntries(Object.entries(row.customFields).filter(([k]) => !k.startsWith('x_'))),
+    ExtraFields: Object.fromEntries(Object.entries(row.customFields).filter(([k]) => k.startsWith('x_'))),
     CustomFields: row.customFields,
+    // Never published: NetServer's empty date, as for UpdatedDate before the first update.
+    PublishEventDate: formatUtc(null, c.view),
+    PublishTo: formatUtc(null, c.view),
+    PublishFrom: formatUtc(null, c.view),
     TableRight: tableRight(),
     FieldProperties: {},
     _Links: { Self: self },

@@ -82,7 +82,8 @@ export interface WebhookRow {
   type: string;
   headers: Record<string, string>;
   properties: Record<string, unknown>;
-  description: string;
+  /** Where SuperOffice mails when the hook turns TooManyErrors; the simulator sends no mail. */
+  errorsEmail: string;
   registered: Date;
   registeredAssociateId: number;
   updated: Date | null;

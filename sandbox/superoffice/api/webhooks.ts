@@ -1,6 +1,9 @@
 // Webhook definitions, REST and agent forms (specs/superoffice.md 4.1, 4.2). Saving goes through the
 // same check NetServer's WebhookManager makes: the TargetUrl must be https (plain http only on
-// loopback when the sandbox allows it) and must answer a signed `test` POST with 200.
+// loopback when the sandbox allows it) and must answer a signed `test` POST with 200. The Webhook
+// carrier has the fields of SuperOffice's reference (docs/en/api/reference/restful/agent/
+// Webhook_Agent/v1WebhookAgent_GetWebhook.md) and no others: call counts and the last error stay
+// on the row, reachable only through GetLastError.
 import type { Request, Response, Router } from 'express';
 import { testEvent } from './activity-events.ts';
 import { principalOf, type ApiContext } from './context.ts';
@@ -13,7 +16,7 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function defaults(): Omit<WebhookRow, 'webhookId' | 'registered' | 'registeredAssociateId'> {
   return {
-    name: '', events: [], targetUrl: '', secret: '', state: 1, type: 'webhook', headers: {}, properties: {}, description: '',
+    name: '', events: [], targetUrl: '', secret: '', state: 1, type: 'webhook', headers: {}, properties: {}, errorsEmail: '',
     updated: null, updatedAssociateId: 0, totalCalls: 0, totalErrors: 0, consecutiveErrors: 0, lastError: '',
   };
 }
@@ -22,11 +25,10 @@ export function webhookJson(h: Partial<WebhookRow>, view: TimeZoneView): Json {
   return {
     WebhookId: h.webhookId ?? 0, Name: h.name ?? null, Events: h.events ?? [], TargetUrl: h.targetUrl ?? null,
     Secret: h.secret ?? null, State: enumName(h.state ?? 1, WEBHOOK_STATE), Type: h.type ?? 'webhook',
-    Headers: h.headers ?? {}, Properties: h.properties ?? {}, Description: h.description ?? '',
+    Headers: h.headers ?? {}, Properties: h.properties ?? {},
     Registered: formatUtc(h.registered ?? null, view), RegisteredAssociate: null,
     Updated: formatUtc(h.updated ?? null, view), UpdatedAssociate: null,
-    TotalCalls: h.totalCalls ?? 0, TotalErrors: h.totalErrors ?? 0, ConsecutiveErrors: h.consecutiveErrors ?? 0,
-    LastError: h.lastError ?? '',
+    ErrorsEmail: h.errorsEmail ?? '',
   };
 }
 
@@ -38,7 +40,8 @@ function readWebhook(base: Omit<WebhookRow, 'webhookId' | 'registered' | 'regist
   if (v('TargetUrl') !== undefined) h.targetUrl = str(v('TargetUrl'), 'TargetUrl');
   if (v('Secret') !== undefined) h.secret = str(v('Secret'), 'Secret');
   if (v('Type') !== undefined) h.type = str(v('Type'), 'Type') || 'webhook';
-  if (v('Description') !== undefined) h.description = str(v('Description'), 'Description');
+  const errorsEmail = v('ErrorsEmail');
+  if (errorsEmail !== undefined) h.errorsEmail = errorsEmail === null ? '' : str(errorsEmail, 'ErrorsEmail');
   if (v('State') !== undefined && v('State') !== null) h.state = enumValue(v('State'), WEBHOOK_STATE, 'State');
   const events = v('Events');
   if (events !== undefined) {

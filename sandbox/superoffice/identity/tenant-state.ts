@@ -1,5 +1,7 @@
 // GET /api/state/{ctx} on the environment root (spec §1.4): where the tenant's API lives now and
-// whether it answers. No authentication, as in SuperOffice's documentation.
+// whether it answers. No authentication, as in SuperOffice's documentation. The fields are those of
+// the response example in docs/en/developer-portal/best-practices/tenant-status/check-status.md,
+// Version being the NetServer release label ("Release_11.10_2026.02.24-02").
 import { Router } from 'express';
 import { isRunning, type SuperOfficeStore } from '../store.ts';
 
@@ -14,7 +16,7 @@ export function tenantStateRoutes(store: SuperOfficeStore): Router {
     if (!tenant) {
       // Unverified: what the real service says for an unknown tenant. "Unknown" keeps clients from
       // treating it as running without revealing anything.
-      res.json({ ContextIdentifier: req.params.ctx, Endpoint: null, State: 'Unknown', IsRunning: false, ValidUntil: validUntil, Api: null });
+      res.json({ ContextIdentifier: req.params.ctx, Endpoint: null, State: 'Unknown', IsRunning: false, ValidUntil: validUntil, Api: null, Version: null });
       return;
     }
     const endpoint = store.endpoint(tenant);
@@ -25,6 +27,7 @@ export function tenantStateRoutes(store: SuperOfficeStore): Router {
       IsRunning: isRunning(tenant.state),
       ValidUntil: validUntil,
       Api: `${endpoint}/api`,
+      Version: tenant.versionName,
     });
   });
   return r;

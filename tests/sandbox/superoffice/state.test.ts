@@ -72,6 +72,9 @@ test('the status endpoint says where the tenant lives and whether it runs', asyn
   assert.equal(s.Endpoint, `${sim.url}/sod2/Cust12345`);
   assert.equal(s.Api, `${sim.url}/sod2/Cust12345/api`);
   assert.ok(Date.parse(String(s.ValidUntil)) > Date.now());
+  // The fields of the response example in docs/en/developer-portal/best-practices/tenant-status/check-status.md.
+  assert.deepEqual(Object.keys(s).sort(), ['Api', 'ContextIdentifier', 'Endpoint', 'IsRunning', 'State', 'ValidUntil', 'Version']);
+  assert.match(String(s.Version), /^Release_\d+\.\d+/);
   const unknown = await state('Cust00000');
   assert.equal(unknown.State, 'Unknown');
   assert.equal(unknown.IsRunning, false);
