@@ -47,6 +47,20 @@ export interface MsSettings {
    * bytes behind another 8-byte header, never textually the changeKey), or `changeKey` (`W/"<changeKey>"`).
    */
   notificationEtag: 'observed' | 'changeKey';
+  /**
+   * How a create repeating a `transactionId` already used in the mailbox is answered; no document
+   * says. `returnsFirst`: 201 with the event the first POST made; `createsAnother`: 201 with a second
+   * event (no deduplication); `conflict409` / `badRequest400`: an error naming the duplicate.
+   */
+  repeatedTransactionId: 'returnsFirst' | 'createsAnother' | 'conflict409' | 'badRequest400';
+  /**
+   * How PATCH/DELETE with a stale `If-Match` is refused; no document says. `irresolvable412`: 412
+   * ErrorIrresolvableConflict; `precondition412`: 412 PreconditionFailed; `irresolvable409`: 409
+   * ErrorIrresolvableConflict.
+   */
+  staleIfMatch: 'irresolvable412' | 'precondition412' | 'irresolvable409';
+  /** The status `MailboxNotEnabledForRESTAPI` comes with (404 as commonly reported; no document says). */
+  mailboxNotEnabledStatus: 404 | 400 | 401 | 403;
 }
 
 export function defaultSettings(): MsSettings {
@@ -71,5 +85,8 @@ export function defaultSettings(): MsSettings {
     usersPageSize: 100,
     directoryRolesInIdTokens: true,
     notificationEtag: 'observed',
+    repeatedTransactionId: 'returnsFirst',
+    staleIfMatch: 'irresolvable412',
+    mailboxNotEnabledStatus: 404,
   };
 }

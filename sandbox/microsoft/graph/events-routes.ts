@@ -3,7 +3,7 @@
 // and `/calendar/events` address the default calendar, `/calendars/{id}/events` another one; an
 // event or occurrence id is unique in its mailbox, so the item routes find it in any calendar.
 import { mailboxFor, json, link, simulatorOrigin, type GraphContext, type GraphRequest, type GraphResponse, type Route } from './context.ts';
-import { badRequest } from './errors.ts';
+import { GraphError, badRequest } from './errors.ts';
 import { readEventInput } from './event-model.ts';
 import { EVENT_PROPERTIES, eventJson, type RenderView } from './event-json.ts';
 import type { Instance, Mailbox } from './mailbox.ts';
@@ -73,9 +73,14 @@ function instances(ctx: GraphContext, req: GraphRequest): GraphResponse {
 function create(ctx: GraphContext, req: GraphRequest): GraphResponse {
   const box = mailboxFor(ctx, req, true);
   const input = readEventInput(req.body, null);
-  const { event } = box.create(calendarOf(req), input);
-  // A retried POST with the same transactionId gets the event the first one made (the real status
-  // code for that case is undocumented; 201 is a guess).
+  // How Graph answers a repeated transactionId is undocumented: settings.repeatedTransactionId picks
+  // one plausible answer (by default 201 with the event the first POST made).
+  const repeat = ctx.settings.repeatedTransactionId;
+  if (input.transactionId && box.hasTransaction(input.transactionId)) {
+    if (repeat === 'conflict409') throw new GraphError(409, 'ErrorDuplicateTransactionId', `An event with transactionId '${input.transactionId}' already exists.`);
+    if (repeat === 'badRequest400') throw badRequest(`The transactionId '${input.transactionId}' was already used: duplicate request.`);
+  }
+  const { event } = box.create(calendarOf(req), input, undefined, repeat !== 'createsAnother');
   const inst = box.get(event.id);
   return json(201, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(ctx, req)) }, {
     location: link(ctx, `/users/${encodeURIComponent(box.user.id)}/events/${encodeURIComponent(event.id)}`, {}),
@@ -88,17 +93,33 @@ function get(ctx: GraphContext, req: GraphRequest): GraphResponse {
   return json(200, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(ctx, req)) });
 }
 
+/**
+ * A stale If-Match is answered as settings.staleIfMatch says (undocumented; the mailbox refuses it
+ * as 412 ErrorIrresolvableConflict).
+ */
+function ifMatchChecked<T>(ctx: GraphContext, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    if (!(err instanceof GraphError) || err.status !== 412) throw err;
+    const how = ctx.settings.staleIfMatch;
+    if (how === 'precondition412') throw new GraphError(412, 'PreconditionFailed', 'The If-Match header does not match the current version of the item.');
+    if (how === 'irresolvable409') throw new GraphError(409, err.code, err.message);
+    throw err;
+  }
+}
+
 function update(ctx: GraphContext, req: GraphRequest): GraphResponse {
   const box = mailboxFor(ctx, req, true);
   const current = box.get(req.params.id ?? '');
   const input = readEventInput(req.body, current.content);
-  const inst = box.update(current.id, input, req.headers['if-match']);
+  const inst = ifMatchChecked(ctx, () => box.update(current.id, input, req.headers['if-match']));
   return json(200, { '@odata.context': context(ctx, req, 'events/$entity'), ...eventJson(inst, box, view(ctx, req)) });
 }
 
 function remove(ctx: GraphContext, req: GraphRequest): GraphResponse {
   const box = mailboxFor(ctx, req, true);
-  box.remove(req.params.id ?? '', req.headers['if-match']);
+  ifMatchChecked(ctx, () => box.remove(req.params.id ?? '', req.headers['if-match']));
   return { status: 204 };
 }
 

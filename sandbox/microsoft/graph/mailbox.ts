@@ -118,9 +118,10 @@ export class Mailbox {
     return hit;
   }
 
-  create(calendarId: string, input: EventInput, organizer?: { name: string; address: string }): { event: StoredEvent; duplicate: boolean } {
+  /** `dedup` false: a repeated transactionId still makes a new event (a service that does not deduplicate). */
+  create(calendarId: string, input: EventInput, organizer?: { name: string; address: string }, dedup = true): { event: StoredEvent; duplicate: boolean } {
     const cal = this.calendar(calendarId);
-    if (input.transactionId) {
+    if (input.transactionId && dedup) {
       const existing = this.events.get(this.byTransaction.get(input.transactionId) ?? '');
       if (existing) return { event: existing, duplicate: true };
     }
@@ -180,6 +181,11 @@ export class Mailbox {
     this.events.delete(master.id);
     if (master.transactionId) this.byTransaction.delete(master.transactionId);
     this.emit({ user: this.user, calendarId: master.calendarId, eventId: master.id, changeType: 'deleted', changeKey: null });
+  }
+
+  /** Whether an event made with this transactionId is still in the mailbox. */
+  hasTransaction(transactionId: string): boolean {
+    return this.events.has(this.byTransaction.get(transactionId) ?? '');
   }
 
   /** Single events and series masters of a calendar (what GET .../events lists). */

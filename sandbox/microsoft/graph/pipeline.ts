@@ -145,7 +145,10 @@ export class GraphPipeline {
       res = await hit.route.handler(req);
       if (prefer.applied.length) res.headers = { 'preference-applied': prefer.applied.join(', '), ...res.headers };
     } catch (err) {
-      const e = err instanceof GraphError ? err : new GraphError(500, 'InternalServerError', `Simulator error: ${(err as Error).message}`);
+      let e = err instanceof GraphError ? err : new GraphError(500, 'InternalServerError', `Simulator error: ${(err as Error).message}`);
+      // The status of MailboxNotEnabledForRESTAPI is undocumented (404 as commonly reported).
+      const noMailbox = this.ctx.settings.mailboxNotEnabledStatus;
+      if (e.code === 'MailboxNotEnabledForRESTAPI' && e.status !== noMailbox) e = new GraphError(noMailbox, e.code, e.message, e.headers);
       res = { status: e.status, headers: e.headers, body: errorBody(e, requestId, clientRequestId, this.ctx.dir.now()) };
     } finally {
       release?.();
