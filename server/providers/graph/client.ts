@@ -17,7 +17,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { egressFetch, type EgressTls } from '../../net/egress.ts';
 import { applicationTokens, delegatedTokens, type AppRegistration, type RefreshTokenStore, type SignInOptions, type TokenSource } from './auth.ts';
-import { classifyGraphFailure, type FailureContext } from './errors.ts';
+import { MailboxNotEnabled, classifyGraphFailure, type FailureContext } from './errors.ts';
 
 const DEFAULT_GRAPH_BASE = 'https://graph.microsoft.com';
 /** Outlook allows 4 concurrent requests per app and mailbox (graph-ews spec 5.1). */
@@ -187,7 +187,8 @@ export function createGraphClients(opts: GraphClientsOptions = {}): GraphClients
         }
       } catch (err) {
         const error = classifyThrown(err, { mailbox, ...req });
-        throw err instanceof GraphError && err.statusCode === 401 ? new TokenRefused(error) : error;
+        // A 401 naming a mailbox without Exchange Online is about the user, not the token.
+        throw err instanceof GraphError && err.statusCode === 401 && !(error instanceof MailboxNotEnabled) ? new TokenRefused(error) : error;
       }
     };
 

@@ -73,6 +73,9 @@ export function classifyGraphFailure(f: GraphFailure, ctx: FailureContext = {}):
   if (status === 429) return new RateLimited(wait ?? DEFAULT_RETRY_AFTER_MS, `Microsoft Graph throttled the mailbox (${said})`);
   if ((status === 503 || status === 504) && wait !== undefined) return new RateLimited(wait, `Microsoft Graph is busy (${said})`);
   if (status >= 500 || status === 408) return new Transient(`Microsoft Graph failed (${status}): ${said}`);
+  // The code decides, not the status: 404 is what is reported, but no document fixes it, and a
+  // 400/401/403 carrying this code must not read as a bad request or a withdrawn consent.
+  if (status >= 400 && NO_MAILBOX.has(lower)) return new MailboxNotEnabled(ctx.mailbox);
   if (status === 401) return new AuthorizationRevoked(`Microsoft 365 refused the app's access token (${said})`);
   if (status === 403) {
     if (lower === 'erroraccessdenied') {
@@ -83,7 +86,6 @@ export function classifyGraphFailure(f: GraphFailure, ctx: FailureContext = {}):
     }
     return new AuthorizationRevoked(`Microsoft 365 refused the request (${said})`);
   }
-  if (status === 404 && NO_MAILBOX.has(lower)) return new MailboxNotEnabled(ctx.mailbox);
   // Only about the mailbox a side works on; a directory lookup of a missing user is a plain 404.
   if (status === 404 && NO_USER.has(lower) && ctx.mailbox) return new AuthorizationRevoked(`Microsoft 365 has no user ${ctx.mailbox} any more (${said})`);
   if ((status === 404 || status === 410) && ctx.itemId) return new NotFound(ctx.itemId);

@@ -98,27 +98,44 @@ export function createGraphSide(opts: GraphSideOptions): CalendarSide {
     return loaded;
   };
 
-  const create = async (event: CalendarEvent, salt?: string): Promise<SideItem> => {
+  /** Single events and series masters carrying our stable key, as Graph sent them. */
+  const stableKeyed = async (key: string): Promise<Array<{ raw: unknown; id: string }>> => {
+    const filter = `singleValueExtendedProperties/Any(ep: ep/id eq '${STABLE_KEY_PROPERTY}' and ep/value eq '${key.replace(/'/g, "''")}')`;
+    const url = `${user}/events?$filter=${encodeURIComponent(filter)}&${EXPAND}`;
+    const page = pageOf(await graph.request({ url, headers: { Prefer: PREFER } }));
+    return page.value
+      .map((raw) => ({ raw, e: parseGraphEvent(raw) }))
+      .filter(({ e }) => e.type !== 'occurrence' && e.type !== 'exception')
+      .map(({ raw, e }) => ({ raw, id: e.id }));
+  };
+
+  const create = async (event: CalendarEvent, salt?: string, replacing?: string): Promise<SideItem> => {
     const body = createBodyFor(event, mapping);
-    if (event.stableKey) body.transactionId = transactionIdOf(event.stableKey, salt);
-    let created;
+    const transactionId = event.stableKey ? transactionIdOf(event.stableKey, salt) : undefined;
+    if (transactionId) body.transactionId = transactionId;
+    let createdId: string;
     try {
-      created = parseGraphEvent(await graph.request({ method: 'POST', url: `${user}/events`, body, headers: { Prefer: PREFER } }));
+      createdId = parseGraphEvent(await graph.request({ method: 'POST', url: `${user}/events`, body, headers: { Prefer: PREFER } })).id;
     } catch (err) {
-      // A repeated transactionId that Graph answers with a conflict: the event exists; adopt it.
-      const existing = err instanceof GraphRejected && err.status === 409 && event.stableKey ? await side.findByStableKey(event.stableKey) : null;
-      if (existing) return existing;
-      throw err;
+      // No document says how Graph answers a repeated transactionId: with the first event (201),
+      // or refused (409, or 400) with a code nobody documents. A refusal of either status is taken
+      // as "it exists": the event this transactionId made is adopted (or, if Graph does not show
+      // transactionId, another with our key, never the one being replaced); none, and the refusal stands.
+      if (!(err instanceof GraphRejected && (err.status === 409 || err.status === 400) && event.stableKey)) throw err;
+      const ours = (await stableKeyed(event.stableKey)).filter((c) => c.id !== replacing);
+      const made = ours.find((c) => (c.raw as { transactionId?: unknown }).transactionId === transactionId) ?? ours[0];
+      if (!made) throw err;
+      createdId = made.id;
     }
-    const loaded = await mustLoad(created.id);
+    const loaded = await mustLoad(createdId);
     // A retried create gets the series made before, which may lack an occurrence `event` keeps.
-    if (event.recurrence && (await writeExceptions(writer, created.id, event)) === 'replace') return replace(loaded, event);
-    return event.recurrence ? (await mustLoad(created.id)).item : loaded.item;
+    if (event.recurrence && (await writeExceptions(writer, createdId, event)) === 'replace') return replace(loaded, event);
+    return event.recurrence ? (await mustLoad(createdId)).item : loaded.item;
   };
 
   /** A series that cannot become `event` in place becomes a new event with the same key. */
   const replace = async (cur: LoadedItem, event: CalendarEvent): Promise<SideItem> => {
-    const created = await create({ ...event, stableKey: event.stableKey ?? cur.item.event.stableKey }, cur.item.id);
+    const created = await create({ ...event, stableKey: event.stableKey ?? cur.item.event.stableKey }, cur.item.id, cur.item.id);
     await graph.request({ method: 'DELETE', url: `${user}/events/${encodeURIComponent(cur.item.id)}`, headers: { 'If-Match': etagOf(cur.raw) }, itemId: cur.item.id });
     return created;
   };
@@ -199,13 +216,10 @@ export function createGraphSide(opts: GraphSideOptions): CalendarSide {
     },
 
     async findByStableKey(key: string): Promise<SideItem | null> {
-      const filter = `singleValueExtendedProperties/Any(ep: ep/id eq '${STABLE_KEY_PROPERTY}' and ep/value eq '${key.replace(/'/g, "''")}')`;
-      const url = `${user}/events?$filter=${encodeURIComponent(filter)}&${EXPAND}`;
-      const page = pageOf(await graph.request({ url, headers: { Prefer: PREFER } }));
-      const found = page.value.map(parseGraphEvent).filter((e) => e.type !== 'occurrence' && e.type !== 'exception');
-      if (found.length === 0) return null;
-      const items = await reader.items(found.slice(0, 1));
-      return items.get(found[0]!.id)?.item ?? null;
+      const [first] = await stableKeyed(key);
+      if (!first) return null;
+      const items = await reader.items([parseGraphEvent(first.raw)]);
+      return items.get(first.id)?.item ?? null;
     },
   };
   return side;

@@ -38,6 +38,8 @@ test('each Graph answer classifies as the engine expects', () => {
   assert.equal(noMailbox.name, 'MailboxNotEnabled');
   assert.match(noMailbox.message, /this user's Microsoft 365 plan has no Exchange Online mailbox/);
   assert.match(noMailbox.message, /kiosk@contoso\.example/);
+  for (const status of [400, 401, 403]) assert.ok(c(status, 'MailboxNotEnabledForRESTAPI') instanceof MailboxNotEnabled, `the code decides, not the status (${status})`);
+  assert.ok(c(412, 'PreconditionFailed', { itemId: 'AAMk1' }) instanceof PreconditionFailed);
   assert.ok(c(404, 'ErrorInvalidUser', { mailbox: 'gone@contoso.example' }) instanceof AuthorizationRevoked);
   assert.ok(c(412, 'ErrorIrresolvableConflict', { itemId: 'AAMk1' }) instanceof PreconditionFailed);
   assert.ok(c(409, 'ErrorIrresolvableConflict', { itemId: 'AAMk1' }) instanceof PreconditionFailed);
