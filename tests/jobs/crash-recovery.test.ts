@@ -15,11 +15,12 @@ test('a job whose worker process is killed with SIGKILL is finished by another p
     await client.enqueue('record', { label: 'long', sleepMs: 3000 }, { queueName: linkQueueName('crash') });
     await waitFor('process A to start the job', async () => (await readRuns(qdb.db, 'long')).find((r) => r.pid === a.pid));
 
-    // B only starts now, so A surely holds the job.
-    const b = await startWorker(qdb.url, { WORKER_CONCURRENCY: '1' });
+    // A dies holding the job; B starts only then, so the job cannot finish on A while B is still
+    // starting (on a loaded machine B's start outlasted the 3 s job) and B must recover it.
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
     await a.exited;
+    const b = await startWorker(qdb.url, { WORKER_CONCURRENCY: '1' });
 
     const done = await waitFor('process B to finish the job', async () =>
       (await readRuns(qdb.db, 'long')).find((r) => r.pid === b.pid && r.outcome === 'ok'),
