@@ -2,37 +2,22 @@
 // replayed into the app's parser, and the Graph simulator's deliveries held against them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createSubscription, deleteSubscription, parseNotifications, validationTokenOf } from '../../server/providers/graph/subscription.ts';
+import { createSubscription, deleteSubscription, parseNotifications } from '../../server/providers/graph/subscription.ts';
+import { startNotificationReceiver, type NotificationReceiver } from '../helpers/notification-receiver.ts';
 import { ADA, startGraphHarness, type GraphHarness } from '../providers/graph/harness.ts';
 import { CLIENT_STATE, changeNotification, EVENT_ID, lifecycleNotification, SUBSCRIPTION_ID, TENANT_ID, USER_ID } from './samples/graph-notifications.ts';
 
 let h: GraphHarness;
-let receiver: Server;
-let base = '';
-const received: Array<{ path: string; body: { value: Array<Record<string, unknown>> } }> = [];
+let rx: NotificationReceiver;
 
 before(async () => {
   h = await startGraphHarness({ allowHttpNotifications: true });
-  receiver = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const token = validationTokenOf(Object.fromEntries(url.searchParams));
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-    req.on('end', () => {
-      if (token !== undefined) return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
-      received.push({ path: url.pathname, body: JSON.parse(raw) });
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  rx = await startNotificationReceiver();
 });
 
 after(async () => {
   await h.close();
-  await new Promise<void>((r) => receiver.close(() => r()));
+  await rx.close();
 });
 
 const states = new Map([[SUBSCRIPTION_ID, CLIENT_STATE]]);
@@ -53,12 +38,12 @@ test('the documented lifecycle notification parses into its event', () => {
 });
 
 test('the simulator\'s change and lifecycle notifications have the documented fields', async () => {
-  const { subscription } = await createSubscription(h.app, { mailbox: ADA, notificationUrl: `${base}/notify`, lifecycleNotificationUrl: `${base}/lifecycle` }, new Date());
+  const { subscription } = await createSubscription(h.app, { mailbox: ADA, notificationUrl: `${rx.base}/notify`, lifecycleNotificationUrl: `${rx.base}/lifecycle` }, new Date());
   try {
-    received.length = 0;
+    rx.received.length = 0;
     h.sim.control.editAsUser(ADA, { op: 'create', event: { subject: 'Contract', start: { dateTime: '2026-05-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-05-05T10:00:00', timeZone: 'UTC' } } });
     await h.sim.control.idle();
-    const change = received.find((r) => r.path === '/notify')?.body.value[0];
+    const change = rx.received.find((r) => r.path === '/notify')?.body.value[0];
     assert.ok(change, 'a change notification arrived');
     const keys = (o: object) => Object.keys(o).sort();
     // The simulator also sends `id` (documented as optional); everything documented is there.
@@ -68,7 +53,7 @@ test('the simulator\'s change and lifecycle notifications have the documented fi
 
     assert.ok(h.sim.control.fireLifecycle(subscription.id, 'reauthorizationRequired'));
     await h.sim.control.idle();
-    const lifecycle = received.find((r) => r.path === '/lifecycle')?.body.value[0];
+    const lifecycle = rx.received.find((r) => r.path === '/lifecycle')?.body.value[0];
     assert.ok(lifecycle, 'a lifecycle notification arrived');
     for (const k of keys(lifecycleNotification.value[0]!)) assert.ok(k in lifecycle, `lifecycle notification has ${k}`);
   } finally {

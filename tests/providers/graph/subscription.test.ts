@@ -3,47 +3,28 @@
 // to it), and parseNotifications on what arrives and on what must be refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   MAX_SUBSCRIPTION_MINUTES, NotificationPayloadInvalid, createSubscription, deleteSubscription, parseNotifications,
   reauthorizeSubscription, renewSubscription, sameEventVersion, subscriptionExpiry, validationTokenOf,
 } from '../../../server/providers/graph/subscription.ts';
 import { NotFound } from '../../../server/sync/errors.ts';
+import { startNotificationReceiver, type NotificationReceiver } from '../../helpers/notification-receiver.ts';
 import { ADA, startGraphHarness, type GraphHarness } from './harness.ts';
 
 let h: GraphHarness;
-let receiver: Server;
-let base = '';
-const received: Array<{ path: string; body: unknown }> = [];
+let rx: NotificationReceiver;
 
 before(async () => {
   h = await startGraphHarness({ allowHttpNotifications: true });
-  // What the app's notification route does, minus the queue: echo the validation token, else take the body.
-  receiver = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const token = validationTokenOf(Object.fromEntries(url.searchParams));
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
-    req.on('end', () => {
-      if (token !== undefined) {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
-        return;
-      }
-      received.push({ path: url.pathname, body: JSON.parse(raw) });
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  rx = await startNotificationReceiver();
 });
 
 after(async () => {
   await h.close();
-  await new Promise<void>((r) => receiver.close(() => r()));
+  await rx.close();
 });
 
-const target = () => ({ mailbox: ADA, notificationUrl: `${base}/graph/notify`, lifecycleNotificationUrl: `${base}/graph/lifecycle` });
+const target = () => ({ mailbox: ADA, notificationUrl: `${rx.base}/graph/notify`, lifecycleNotificationUrl: `${rx.base}/graph/lifecycle` });
 
 test('a subscription delivers notifications that parse with its clientState, and nobody else\'s', async () => {
   const now = new Date();
@@ -55,10 +36,10 @@ test('a subscription delivers notifications that parse with its clientState, and
   const listed = h.sim.control.subscriptions().find((s) => s.id === subscription.id);
   assert.equal(listed?.changeType, 'created,updated,deleted');
 
-  received.length = 0;
+  rx.received.length = 0;
   const created = h.sim.control.editAsUser(ADA, { op: 'create', event: { subject: 'Notify me', start: { dateTime: '2026-05-05T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2026-05-05T10:00:00', timeZone: 'UTC' } } })!;
   await h.sim.control.idle();
-  const delivery = received.find((r) => r.path === '/graph/notify');
+  const delivery = rx.received.find((r) => r.path === '/graph/notify');
   assert.ok(delivery, 'a notification arrived');
   const parsed = parseNotifications(delivery.body, new Map([[subscription.id, clientState]]));
   assert.deepEqual(parsed.subscriptionIds, [subscription.id]);
@@ -86,10 +67,10 @@ test('renew moves the expiry; reauthorizationRequired arrives as a lifecycle eve
   const renewed = await renewSubscription(h.app, subscription.id);
   assert.ok(renewed.expiresAt.getTime() > subscription.expiresAt.getTime());
 
-  received.length = 0;
+  rx.received.length = 0;
   assert.equal(h.sim.control.fireLifecycle(subscription.id, 'reauthorizationRequired'), true);
   await h.sim.control.idle();
-  const delivery = received.find((r) => r.path === '/graph/lifecycle');
+  const delivery = rx.received.find((r) => r.path === '/graph/lifecycle');
   assert.ok(delivery);
   const parsed = parseNotifications(delivery.body, new Map([[subscription.id, clientState]]));
   assert.deepEqual(parsed.lifecycle, [{ subscriptionId: subscription.id, event: 'reauthorizationRequired', tenantId: h.sim.tenantId }]);
@@ -102,7 +83,7 @@ test('renew moves the expiry; reauthorizationRequired arrives as a lifecycle eve
 });
 
 test('a notification URL that fails the validation handshake gets no subscription', async () => {
-  await assert.rejects(createSubscription(h.app, { ...target(), notificationUrl: `${base.replace(/:\d+$/, ':1')}/nobody` }), (err: Error) => err.name === 'GraphRejected');
+  await assert.rejects(createSubscription(h.app, { ...target(), notificationUrl: `${rx.base.replace(/:\d+$/, ':1')}/nobody` }), (err: Error) => err.name === 'GraphRejected');
 });
 
 test('sameEventVersion: the captured etag and changeKey shapes, equal text, and "cannot tell" as different', () => {
