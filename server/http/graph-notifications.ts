@@ -9,9 +9,9 @@ import { loadCredential } from '../db/credentials.ts';
 import { recordInboundEvent } from '../db/inbound-events.ts';
 import type { Knex } from 'knex';
 import type { Db } from '../db/knex.ts';
-import { addSyncHint } from '../db/sync-hints.ts';
 import { GRAPH_SUBSCRIBE_TASK, LIFECYCLE_PATH, NOTIFICATIONS_PATH } from '../jobs/graph-subscribe.ts';
 import type { Queue } from '../jobs/queue.ts';
+import { wakeLink } from '../jobs/wake-link.ts';
 import { GRAPH_CLIENT_STATE } from '../microsoft/connector.ts';
 import { NotificationPayloadInvalid, parseNotifications, sameEventVersion, validationTokenOf } from '../providers/graph/subscription.ts';
 import type { Keyring } from '../security/secrets.ts';
@@ -108,8 +108,7 @@ export function graphNotificationsRouter(deps: GraphNotificationDeps): Router {
             echoes += 1;
             continue;
           }
-          if (c.resourceId) await addSyncHint(trx, { tenantId: o.tenantId, linkId: o.linkId, side: 'calendar', itemId: c.resourceId });
-          await deps.queue.enqueueLinkSync(o.tenantId, o.linkId, { reason: `graph:${c.changeType}`, trx });
+          await wakeLink(trx, deps.queue, { tenantId: o.tenantId, linkId: o.linkId, side: 'calendar', ...(c.resourceId ? { itemId: c.resourceId } : {}), reason: `graph:${c.changeType}` });
         }
         for (const l of parsed.lifecycle) {
           const o = known.get(l.subscriptionId)!;

@@ -12,7 +12,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppointmentAgent, AppointmentPrivate, Visibility, type AppointmentEntity } from '@superoffice/webapi';
 import type { Logger } from '../log.ts';
-import { addSyncHint } from '../db/sync-hints.ts';
+import { wakeLink } from '../jobs/wake-link.ts';
 import { superOfficeSideOptions } from '../jobs/link-sides.ts';
 import { PREFER } from '../providers/graph/items.ts';
 import { callSuperOffice } from '../providers/superoffice/client.ts';
@@ -208,11 +208,8 @@ export function passportRoutes(c: PanelContext): Router {
       linkId = link.id;
     }
     const target = linkId;
-    await c.db.transaction(async (trx) => {
-      // The run re-reads this appointment by id, whatever its change feed says.
-      await addSyncHint(trx, { tenantId: s.tenantId, linkId: target, side: 'superoffice', itemId: String(id) });
-      await c.queue.enqueueLinkSync(s.tenantId, target, { reason: `passport:${s.associateId}`, trx });
-    });
+    // The run re-reads this appointment by id, whatever its change feed says.
+    await c.db.transaction((trx) => wakeLink(trx, c.queue, { tenantId: s.tenantId, linkId: target, side: 'superoffice', itemId: String(id), reason: `passport:${s.associateId}` }));
     res.json({ queued: true });
   });
 
