@@ -10,11 +10,11 @@ import { Router } from 'express';
 import type { Db } from '../db/knex.ts';
 import { recordInboundEvent } from '../db/inbound-events.ts';
 import { findLinkForAppointment } from '../db/links.ts';
-import { addSyncHint } from '../db/sync-hints.ts';
 import { findInstalledTenant } from '../db/tenants.ts';
 import { loadCredential } from '../db/credentials.ts';
 import type { Queue } from '../jobs/queue.ts';
 import { routeActivityJob } from '../jobs/route-activity.ts';
+import { wakeLink } from '../jobs/wake-link.ts';
 import type { Keyring } from '../security/secrets.ts';
 import { isDocumentEvent, ownerAssociateId, webhookPayloadSchema } from '../superoffice/webhook-payload.ts';
 import { WEBHOOK_SECRET_KIND } from '../superoffice/credential-kinds.ts';
@@ -92,15 +92,16 @@ export function superOfficeWebhookRouter(deps: SuperOfficeWebhookDeps): Router {
       const owner = ownerAssociateId(p);
       const linkId = await findLinkForAppointment(trx, tenant.id, owner, p.PrimaryKey);
       if (!linkId) {
-        // SuperOffice's documented activity.changed names no owner: a job asks SuperOffice whose it
-        // is (never this request). A deletion of something we never synced needs nothing.
-        if (owner !== undefined || p.PrimaryKey === undefined || p.PrimaryKey <= 0 || p.Event === 'activity.deleted') return 'recorded' as const;
+        // SuperOffice's documented activity.changed and activity.deleted name no owner: a job asks
+        // SuperOffice whose it is, or looks the link table up again (never this request). A deletion
+        // can race the bookkeeping of the item's first sync, whose pair is committed a moment after
+        // the calendar copy is written.
+        if (owner !== undefined || p.PrimaryKey === undefined || p.PrimaryKey <= 0) return 'recorded' as const;
         const job = routeActivityJob(tenant.id, p.PrimaryKey, p.Event);
         await deps.queue.enqueue(job.task, job.payload, { ...job.opts, trx });
         return 'routing' as const;
       }
-      if (p.PrimaryKey !== undefined) await addSyncHint(trx, { tenantId: tenant.id, linkId, side: 'superoffice', itemId: String(p.PrimaryKey) });
-      await deps.queue.enqueueLinkSync(tenant.id, linkId, { reason: `webhook:${p.Event}`, trx });
+      await wakeLink(trx, deps.queue, { tenantId: tenant.id, linkId, side: 'superoffice', ...(p.PrimaryKey !== undefined ? { itemId: String(p.PrimaryKey) } : {}), reason: `webhook:${p.Event}` });
       return 'enqueued' as const;
     });
     req.log.info({ tenant: tenant.context_identifier, eventId: p.EventId, event: p.Event, outcome }, 'webhook accepted');

@@ -3,17 +3,17 @@
 // not yet one we sync. The receiver never calls SuperOffice, so this job does: it reads the
 // appointment as the tenant's system user, drops documents, and wakes the owner's link with the
 // appointment named, so the change travels within seconds rather than at the next reconciliation.
-// An appointment that is gone by now was either never synced (nothing to do) or is in a link table
-// (then the receiver found its link itself).
+// An appointment that is gone by now is looked up in the link tables again: its deletion webhook
+// may have come before the pair of its first sync was committed.
 import { AppointmentAgent, AppointmentType } from '@superoffice/webapi';
 import { z } from 'zod';
 import type { Db } from '../db/knex.ts';
 import { findLinkForAppointment } from '../db/links.ts';
-import { addSyncHint } from '../db/sync-hints.ts';
 import type { Keyring } from '../security/secrets.ts';
 import type { SuperOfficeApi } from '../superoffice/api-client.ts';
 import type { Queue, TaskHandler } from './queue.ts';
 import { loadTenantForWork, withTenantErrors } from './tenant-work.ts';
+import { wakeLink } from './wake-link.ts';
 
 export const ROUTE_ACTIVITY_TASK = 'route-activity';
 
@@ -43,17 +43,12 @@ export function createRouteActivityTask(deps: RouteActivityDeps): TaskHandler {
     if (!t) return;
     await withTenantErrors(deps.db, t, ctx, ROUTE_ACTIVITY_TASK, async () => {
       const entity = await deps.api.call(t.who, (agent) => agent(AppointmentAgent).getAppointmentEntityAsync(appointmentId));
-      if (!entity || !entity.appointmentId) {
-        ctx.log.info({ appointmentId, event }, `${ROUTE_ACTIVITY_TASK}: the appointment is gone; nothing to route`);
-        return;
-      }
-      if (entity.type === AppointmentType.Document) return;
-      const linkId = await findLinkForAppointment(deps.db, tenantId, entity.associate?.associateId, appointmentId);
+      const gone = !entity || !entity.appointmentId;
+      if (!gone && entity.type === AppointmentType.Document) return;
+      // Gone: only the link table can say whose it was (its pair may have been committed since the webhook).
+      const linkId = await findLinkForAppointment(deps.db, tenantId, gone ? undefined : entity.associate?.associateId, appointmentId);
       if (!linkId) return;
-      await deps.db.transaction(async (trx) => {
-        await addSyncHint(trx, { tenantId, linkId, side: 'superoffice', itemId: String(appointmentId) });
-        await deps.queue.enqueueLinkSync(tenantId, linkId, { reason: `webhook:${event}`, trx });
-      });
+      await deps.db.transaction((trx) => wakeLink(trx, deps.queue, { tenantId, linkId, side: 'superoffice', itemId: String(appointmentId), reason: `webhook:${event}` }));
     });
   };
 }
